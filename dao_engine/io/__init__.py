@@ -1,0 +1,1 @@
+"""Structure files, conversions, checkpoints and datasets (the engine's edges)."""
