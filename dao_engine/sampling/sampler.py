@@ -1,0 +1,188 @@
+"""Predictor–corrector sampling of DAO-G (Algorithm 1; method.md "Sampling").
+
+One step t → t_prev (t_prev < t; a sub-sequence of 1 … T when fewer steps are asked for, with
+β = 1 − ᾱ_t/ᾱ_{t_prev}):
+  lattice   L' = (L − β/√(1−ᾱ_t) ε̂_L)/√α − s σ'² ∇_L E + σ' ε,      σ'² = β(1−ᾱ_{t_prev})/(1−ᾱ_t)
+  predictor F½ = w(F + (σ_t² − σ_p²) ŝ − s σ_p²(σ_t² − σ_p²)/σ_t² ∇_F E + (σ_p/σ_t)√(σ_t² − σ_p²) ε)
+  corrector F' = w(F½ + d ŝ' + √(2d) ε'),  ŝ' at (L', F½, t_prev),  d = step_lr (σ_p/σ_1)²
+where ŝ = −ε̂_F √λ̄_t is the score (the network predicts the negative score over √λ̄_t).
+No noise is added on the last step, and no corrector runs at t_prev = 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+
+from dao_engine.crystal.batch import CrystalBatch
+from dao_engine.diffusion.joint import JointDiffusion
+from dao_engine.diffusion.wrapped_normal import wrap
+from dao_engine.errors import CancelledError, ConfigError
+from dao_engine.events import SampleStep, StopCheck
+
+#: (lattice (B,3,3), frac (B,N,3), species (B,N), t (B,)) → (ε̂_L (B,3,3), ε̂_F (B,N,3)).
+Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+#: Same inputs → energy (B,) (differentiable w.r.t. lattice and frac).
+EnergyFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    """Sampling settings.
+
+    steps: number of reverse steps (≤ T; fewer steps use an evenly spaced sub-sequence).
+    step_lr: Langevin corrector scale γ (MP-20 1e-5, perov_5 5e-7, carbon_24 5e-6 / 5e-7).
+    corrector_rule: "diffcsp" d = γ(σ_p/σ_1)², or "paper" d = γ σ_p/σ_1 (as printed in Alg. 1).
+    guidance: energy-guidance strength s (0 = unguided).
+    """
+
+    steps: int = 1000
+    step_lr: float = 1e-5
+    corrector_rule: str = "diffcsp"
+    guidance: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.steps < 1:
+            raise ConfigError(f"steps must be ≥ 1, got {self.steps}")
+        if self.step_lr < 0:
+            raise ConfigError(f"step_lr must be ≥ 0, got {self.step_lr}")
+        if self.corrector_rule not in ("diffcsp", "paper"):
+            raise ConfigError(f"corrector_rule must be 'diffcsp' or 'paper', got {self.corrector_rule!r}")
+        if self.guidance < 0:
+            raise ConfigError(f"guidance strength must be ≥ 0, got {self.guidance}")
+
+
+def model_denoiser(model: torch.nn.Module, autocast: bool = False) -> Denoiser:
+    """Adapt a Crysformer into a :data:`Denoiser` (optionally under bf16 autocast on CUDA)."""
+
+    def denoise(lattice: torch.Tensor, frac: torch.Tensor, species: torch.Tensor, t: torch.Tensor):
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+            out = model(lattice, frac, species, t)
+        return out.eps_lattice.to(lattice.dtype), out.score_frac.to(frac.dtype)
+
+    return denoise
+
+
+def timestep_sequence(total: int, steps: int) -> list[int]:
+    """Descending timesteps t_k from T to ≥ 1 (``steps`` of them), followed by 0."""
+    if steps > total:
+        raise ConfigError(f"steps ({steps}) cannot exceed the model's diffusion length T = {total}")
+    ts = torch.linspace(total, 0, steps + 1).round().long().tolist()
+    return sorted(set(ts), reverse=True)
+
+
+class PCSampler:
+    """Runs Algorithm 1 on a batch of compositions (many shots = repeated compositions)."""
+
+    def __init__(
+        self,
+        diffusion: JointDiffusion,
+        denoiser: Denoiser,
+        config: SamplerConfig | None = None,
+        energy_fn: EnergyFn | None = None,
+    ) -> None:
+        self.diffusion = diffusion
+        self.denoiser = denoiser
+        self.config = config or SamplerConfig()
+        self.energy_fn = energy_fn
+        if self.config.guidance > 0 and energy_fn is None:
+            raise ConfigError("energy guidance (s > 0) needs an energy model (DAO-P)")
+
+    def initial_state(
+        self, species: torch.Tensor, generator: torch.Generator | None, dtype: torch.dtype = torch.float32
+    ) -> CrystalBatch:
+        """L_T ~ N(0, I), F_T ~ U(0, 1) for species (B, N) (0 = padding)."""
+        b, n = species.shape
+        device = species.device
+        lattice = torch.randn(b, 3, 3, generator=generator, device=device, dtype=dtype)
+        frac = torch.rand(b, n, 3, generator=generator, device=device, dtype=dtype)
+        return CrystalBatch(lattice, frac * (species > 0)[..., None], species)
+
+    def iterate(
+        self,
+        species: torch.Tensor,
+        generator: torch.Generator | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> Iterator[SampleStep]:
+        """Yield one :class:`SampleStep` per reverse step; the last one (``final``) is the sample."""
+        state = self.initial_state(species, generator)
+        ts = timestep_sequence(self.diffusion.timesteps, self.config.steps)
+        total = len(ts) - 1
+        for k, (t, t_prev) in enumerate(zip(ts[:-1], ts[1:]), start=1):
+            if should_stop is not None and should_stop():
+                raise CancelledError(f"sampling cancelled at step {k - 1} of {total}")
+            state, energy = self._step(state, t, t_prev, generator)
+            yield SampleStep(k, total, t, t_prev, state.lattice, state.frac, energy)
+
+    def sample(self, species: torch.Tensor, generator: torch.Generator | None = None) -> CrystalBatch:
+        """Run all steps and return the final batch."""
+        last = None
+        for last in self.iterate(species, generator):
+            pass
+        assert last is not None
+        return CrystalBatch(last.lattice, last.frac, species)
+
+    def _energy_and_gradients(self, state: CrystalBatch, t_vec: torch.Tensor):
+        if self.energy_fn is None:
+            return None, None, None
+        if self.config.guidance == 0:
+            with torch.no_grad():
+                return self.energy_fn(state.lattice, state.frac, state.species, t_vec).detach(), None, None
+        lattice = state.lattice.detach().requires_grad_(True)
+        frac = state.frac.detach().requires_grad_(True)
+        with torch.enable_grad():
+            energy = self.energy_fn(lattice, frac, state.species, t_vec)
+            grad_l, grad_f = torch.autograd.grad(energy.sum(), [lattice, frac])
+        return energy.detach(), grad_l, grad_f
+
+    def _step(self, state: CrystalBatch, t: int, t_prev: int, generator: torch.Generator | None):
+        dtype, device = state.lattice.dtype, state.lattice.device
+        b = state.batch_size
+        mask = state.mask[..., None].to(dtype)
+        sched_l, sched_f = self.diffusion.lattice_schedule, self.diffusion.sigma_schedule
+        ab_t, ab_p = float(sched_l.alpha_bars[t]), float(sched_l.alpha_bars[t_prev])
+        beta = min(1 - ab_t / ab_p, 0.9999)
+        alpha = 1 - beta
+        post_var = beta * (1 - ab_p) / (1 - ab_t)
+        sig_t, sig_p, sig_1 = (float(sched_f.sigmas[i]) for i in (t, t_prev, 1))
+        s = self.config.guidance
+        t_vec = torch.full((b,), t, device=device, dtype=torch.long)
+
+        energy, grad_l, grad_f = self._energy_and_gradients(state, t_vec)
+        with torch.no_grad():
+            eps_l, eps_f = self.denoiser(state.lattice, state.frac, state.species, t_vec)
+            score = -eps_f * float(sched_f.lambda_bar[t]) ** 0.5
+            last = t_prev == 0
+            noise_l = torch.zeros_like(eps_l) if last else self._randn(eps_l.shape, generator, state)
+            lattice = (state.lattice - beta / (1 - ab_t) ** 0.5 * eps_l) / alpha**0.5
+            lattice = lattice + post_var**0.5 * noise_l
+            jump = sig_t**2 - sig_p**2
+            noise_f = self._randn(state.frac.shape, generator, state)
+            frac = state.frac + jump * score + (sig_p / sig_t) * jump**0.5 * noise_f
+            if grad_l is not None and grad_f is not None:
+                lattice = lattice - s * post_var * grad_l
+                frac = frac - s * sig_p**2 * jump / sig_t**2 * grad_f
+            frac = wrap(frac) * mask
+            if not last:
+                frac = self._correct(CrystalBatch(lattice, frac, state.species), t_prev, sig_p, sig_1, generator)
+        return CrystalBatch(lattice, frac * mask, state.species), energy
+
+    def _correct(self, state: CrystalBatch, t_prev: int, sig_p: float, sig_1: float, generator):
+        """One Langevin corrector step at t_prev."""
+        if self.config.corrector_rule == "diffcsp":
+            d = self.config.step_lr * (sig_p / sig_1) ** 2
+        else:
+            d = self.config.step_lr * sig_p / sig_1
+        if d == 0:
+            return state.frac
+        t_vec = torch.full((state.batch_size,), t_prev, device=state.device, dtype=torch.long)
+        _, eps_f = self.denoiser(state.lattice, state.frac, state.species, t_vec)
+        score = -eps_f * float(self.diffusion.sigma_schedule.lambda_bar[t_prev]) ** 0.5
+        noise = self._randn(state.frac.shape, generator, state)
+        return wrap(state.frac + d * score + (2 * d) ** 0.5 * noise)
+
+    @staticmethod
+    def _randn(shape, generator: torch.Generator | None, like: CrystalBatch) -> torch.Tensor:
+        return torch.randn(shape, generator=generator, device=like.device, dtype=like.lattice.dtype)

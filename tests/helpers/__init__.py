@@ -1,0 +1,1 @@
+"""Shared test helpers (known crystals, ...) for the engine and app tests."""
