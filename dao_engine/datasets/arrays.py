@@ -66,8 +66,12 @@ class CrystalArrays:
 
     def _validate(self) -> None:
         m = len(self.lattice)
-        for name, column in [("num_atoms", self.num_atoms), ("ids", self.ids),
-                             ("energy", self.energy), *self.labels.items()]:
+        for name, column in [
+            ("num_atoms", self.num_atoms),
+            ("ids", self.ids),
+            ("energy", self.energy),
+            *self.labels.items(),
+        ]:
             if len(column) != m:
                 raise DatasetError(f"column '{name}' has {len(column)} rows, expected {m}")
         total = int(self.num_atoms.sum(dtype=np.int64))
@@ -119,21 +123,36 @@ class CrystalArrays:
     # ------------------------------------------------------------ construction
     @classmethod
     def empty(cls, label_names: Sequence[str] = ()) -> CrystalArrays:
-        return cls(np.zeros((0, 3, 3)), np.zeros((0, 3)), np.zeros(0), np.zeros(0),
-                   np.zeros(0, dtype=str), np.zeros(0), {k: np.zeros(0) for k in label_names})
+        return cls(
+            np.zeros((0, 3, 3)),
+            np.zeros((0, 3)),
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros(0, dtype=str),
+            np.zeros(0),
+            {k: np.zeros(0) for k in label_names},
+        )
 
     @classmethod
     def from_crystals(
-        cls, crystals: Sequence[Crystal], energy_key: str = ENERGY_PROPERTY,
+        cls,
+        crystals: Sequence[Crystal],
+        energy_key: str = ENERGY_PROPERTY,
         meta: dict[str, str] | None = None,
     ) -> CrystalArrays:
-        """Pack crystals; ``properties[energy_key]`` becomes ``energy``, other numbers ``labels``."""
+        """Pack crystals: ``properties[energy_key]`` -> ``energy``, other numbers -> ``labels``."""
         if not crystals:
             arrays = cls.empty()
             arrays.meta = dict(meta or {})
             return arrays
-        names = sorted({k for c in crystals for k, v in c.properties.items()
-                        if k != energy_key and _is_number(v)})
+        names = sorted(
+            {
+                k
+                for c in crystals
+                for k, v in c.properties.items()
+                if k != energy_key and _is_number(v)
+            }
+        )
         labels = {k: np.array([_as_float(c.properties.get(k)) for c in crystals]) for k in names}
         return cls(
             lattice=np.stack([c.lattice for c in crystals]),
@@ -147,7 +166,7 @@ class CrystalArrays:
         )
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> CrystalArrays:
-        """The crystals at ``indices`` (int indices or a boolean mask of length M), in that order."""
+        """The crystals at ``indices`` (ints, or a boolean mask of length M), in that order."""
         idx = np.asarray(indices)
         if idx.dtype == bool:
             if len(idx) != len(self):
@@ -159,14 +178,19 @@ class CrystalArrays:
         idx = idx % max(len(self), 1)
         atom_idx = _atom_rows(self._offsets, idx)
         return CrystalArrays(
-            self.lattice[idx], self.frac[atom_idx], self.species[atom_idx], self.num_atoms[idx],
-            self.ids[idx], self.energy[idx], {k: v[idx] for k, v in self.labels.items()},
+            self.lattice[idx],
+            self.frac[atom_idx],
+            self.species[atom_idx],
+            self.num_atoms[idx],
+            self.ids[idx],
+            self.energy[idx],
+            {k: v[idx] for k, v in self.labels.items()},
             dict(self.meta),
         )
 
     @classmethod
     def concatenate(cls, parts: Sequence[CrystalArrays]) -> CrystalArrays:
-        """Join sets end to end; a label missing from a part is NaN there. Meta of the first part."""
+        """Join sets end to end; a label missing in a part is NaN there; meta of the first part."""
         if not parts:
             return cls.empty()
         names = sorted({k for p in parts for k in p.labels})
@@ -175,18 +199,25 @@ class CrystalArrays:
             for k in names
         }
         return cls(
-            np.concatenate([p.lattice for p in parts]), np.concatenate([p.frac for p in parts]),
+            np.concatenate([p.lattice for p in parts]),
+            np.concatenate([p.frac for p in parts]),
             np.concatenate([p.species for p in parts]),
             np.concatenate([p.num_atoms for p in parts]),
-            np.concatenate([p.ids for p in parts]), np.concatenate([p.energy for p in parts]),
-            labels, dict(parts[0].meta),
+            np.concatenate([p.ids for p in parts]),
+            np.concatenate([p.energy for p in parts]),
+            labels,
+            dict(parts[0].meta),
         )
 
     # ------------------------------------------------------------------ files
     def _columns(self) -> dict[str, np.ndarray]:
         columns = {
-            "lattice": self.lattice, "frac": self.frac, "species": self.species,
-            "num_atoms": self.num_atoms, "ids": self.ids, "energy": self.energy,
+            "lattice": self.lattice,
+            "frac": self.frac,
+            "species": self.species,
+            "num_atoms": self.num_atoms,
+            "ids": self.ids,
+            "energy": self.energy,
         }
         columns.update({_LABEL_PREFIX + k: v for k, v in self.labels.items()})
         return columns
@@ -206,9 +237,13 @@ class CrystalArrays:
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {**self.meta, "format_version": _FORMAT_VERSION, "fingerprint": self.fingerprint()}
         tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        with open(tmp, "wb") as handle:
-            np.savez_compressed(handle, meta_json=np.array(json.dumps(meta)), **self._columns())
-        os.replace(tmp, path)
+        payload = {"meta_json": np.array(json.dumps(meta)), **self._columns()}
+        try:
+            with open(tmp, "wb") as handle:
+                np.savez_compressed(handle, **payload)  # type: ignore[arg-type]
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
         return path
 
     @classmethod
@@ -229,8 +264,9 @@ class CrystalArrays:
         meta = json.loads(str(columns.pop("meta_json")))
         stored = meta.pop("fingerprint", None)
         meta.pop("format_version", None)
-        labels = {k[len(_LABEL_PREFIX):]: v for k, v in columns.items()
-                  if k.startswith(_LABEL_PREFIX)}
+        labels = {
+            k[len(_LABEL_PREFIX) :]: v for k, v in columns.items() if k.startswith(_LABEL_PREFIX)
+        }
         core = {k: columns[k] for k in ("lattice", "frac", "species", "num_atoms", "ids", "energy")}
         arrays = cls(labels=labels, meta=meta, **core)
         if verify and stored and stored != arrays.fingerprint():

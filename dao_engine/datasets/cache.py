@@ -69,10 +69,13 @@ def _stem(name: str, limit: int | None) -> str:
 
 
 def load_or_build(
-    folder: Path, name: str, limit: int | None, key: str,
+    folder: Path,
+    name: str,
+    limit: int | None,
+    key: str,
     build: Callable[[], tuple[CrystalArrays, ReadReport]],
 ) -> tuple[CrystalArrays, ReadReport]:
-    """Return the cached arrays for ``key`` or build, save (replacing stale files) and return them."""
+    """The cached arrays for ``key``, or build, save (replacing stale files) and return them."""
     path = cache_file(folder, name, limit, key)
     if path.is_file():
         try:

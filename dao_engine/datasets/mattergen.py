@@ -29,7 +29,10 @@ def list_mattergen_splits(path: str | Path) -> list[str]:
 
 
 def read_mattergen_cache(
-    path: str | Path, split: str, *, energy_column: str | None = "formation_energy_per_atom",
+    path: str | Path,
+    split: str,
+    *,
+    energy_column: str | None = "formation_energy_per_atom",
     limit: int | None = None,
 ) -> tuple[CrystalArrays, ReadReport]:
     """Read one split; ``energy_column`` (eV/atom) becomes ``energy``, other JSON files labels.
@@ -40,15 +43,16 @@ def read_mattergen_cache(
     path = Path(path)
     files = _read_members(path, split).get(split)
     if files is None:
-        raise DatasetError(
-            f"{path} has no split '{split}'; it has {list_mattergen_splits(path)}"
-        )
+        raise DatasetError(f"{path} has no split '{split}'; it has {list_mattergen_splits(path)}")
     missing = [name for name in (*_REQUIRED, "pos.npy") if name not in files]
     if missing:
         raise DatasetError(
             f"split '{split}' of {path} lacks {missing}"
-            + ("; it holds no atom coordinates, so it cannot be used as structures"
-               if missing == ["pos.npy"] else "")
+            + (
+                "; it holds no atom coordinates, so it cannot be used as structures"
+                if missing == ["pos.npy"]
+                else ""
+            )
         )
     arrays = {k[:-4]: _load_npy(path, k, files[k]) for k in (*_REQUIRED, "pos.npy")}
     labels = {k[:-5]: _load_values(path, k, files[k]) for k in files if k.endswith(".json")}
@@ -56,17 +60,26 @@ def read_mattergen_cache(
 
 
 def _assemble(
-    arrays: dict[str, np.ndarray], labels: dict[str, np.ndarray], energy_column: str | None,
-    limit: int | None, source: str,
+    arrays: dict[str, np.ndarray],
+    labels: dict[str, np.ndarray],
+    energy_column: str | None,
+    limit: int | None,
+    source: str,
 ) -> tuple[CrystalArrays, ReadReport]:
     ids = arrays["structure_id"].astype(str)
     num_atoms = arrays["num_atoms"].astype(np.int64)
     m = len(ids)
     offsets = np.concatenate([[0], np.cumsum(num_atoms)])
-    if (len(num_atoms) != m or len(arrays["cell"]) != m or offsets[-1] != len(arrays["pos"])
-            or offsets[-1] != len(arrays["atomic_numbers"])):
-        raise DatasetError(f"{source}: array lengths disagree (ids {m}, cells "
-                           f"{len(arrays['cell'])}, atoms {offsets[-1]} vs {len(arrays['pos'])})")
+    if (
+        len(num_atoms) != m
+        or len(arrays["cell"]) != m
+        or offsets[-1] != len(arrays["pos"])
+        or offsets[-1] != len(arrays["atomic_numbers"])
+    ):
+        raise DatasetError(
+            f"{source}: array lengths disagree (ids {m}, cells "
+            f"{len(arrays['cell'])}, atoms {offsets[-1]} vs {len(arrays['pos'])})"
+        )
     for name, column in labels.items():
         if len(column) != m:
             raise DatasetError(f"{source}: label '{name}' has {len(column)} values, expected {m}")
@@ -76,8 +89,8 @@ def _assemble(
     report = ReadReport(source=source, n_entries=n)
     keep = []
     for i in range(n):
-        z = arrays["atomic_numbers"][offsets[i]:offsets[i + 1]]
-        pos = arrays["pos"][offsets[i]:offsets[i + 1]]
+        z = arrays["atomic_numbers"][offsets[i] : offsets[i + 1]]
+        pos = arrays["pos"][offsets[i] : offsets[i + 1]]
         reason = _problem(z, pos, arrays["cell"][i], int(num_atoms[i]))
         if reason is None:
             keep.append(i)
@@ -85,8 +98,11 @@ def _assemble(
             report.skipped.append(SkippedEntry(str(ids[i]), "invalid", reason))
     report.n_read = len(keep)
     full = CrystalArrays(
-        lattice=arrays["cell"][:n], frac=arrays["pos"][: offsets[n]],
-        species=arrays["atomic_numbers"][: offsets[n]], num_atoms=num_atoms[:n], ids=ids[:n],
+        lattice=arrays["cell"][:n],
+        frac=arrays["pos"][: offsets[n]],
+        species=arrays["atomic_numbers"][: offsets[n]],
+        num_atoms=num_atoms[:n],
+        ids=ids[:n],
         energy=labels[energy_column][:n] if energy_column else np.full(n, np.nan),
         labels={k: v[:n] for k, v in labels.items() if k != energy_column},
     )

@@ -69,14 +69,17 @@ class ReadReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "source": self.source, "n_entries": self.n_entries, "n_read": self.n_read,
+            "source": self.source,
+            "n_entries": self.n_entries,
+            "n_read": self.n_read,
             "skipped": [[s.id, s.kind, s.reason] for s in self.skipped],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReadReport:
         return cls(
-            source=str(data["source"]), n_entries=int(data["n_entries"]),
+            source=str(data["source"]),
+            n_entries=int(data["n_entries"]),
             n_read=int(data["n_read"]),
             skipped=[SkippedEntry(*map(str, row)) for row in data.get("skipped", [])],
         )
@@ -97,7 +100,8 @@ def parse_text(text: str, fmt: str, label: str = "") -> Crystal:
         warnings.simplefilter("ignore")
         try:
             if fmt == "cif":
-                parsed = CifParser.from_str(text).parse_structures(primitive=False, on_error="raise")
+                parser = CifParser.from_str(text)
+                parsed = parser.parse_structures(primitive=False, on_error="raise")
                 if not parsed:
                     raise StructureParseError(f"'{label}': CIF holds no structure")
                 structure = parsed[0]
@@ -125,14 +129,22 @@ def _parse_one(entry: RawEntry) -> tuple[np.ndarray, np.ndarray, np.ndarray] | S
         return SkippedEntry(entry.id, "invalid", f"{type(exc).__name__}: {exc}")
     bad = crystal.species[(crystal.species < 1) | (crystal.species > MAX_ATOMIC_NUMBER)]
     if len(bad):
-        return SkippedEntry(entry.id, "unsupported_element",
-                            f"atomic number {int(bad[0])} is outside 1..{MAX_ATOMIC_NUMBER}")
+        return SkippedEntry(
+            entry.id,
+            "unsupported_element",
+            f"atomic number {int(bad[0])} is outside 1..{MAX_ATOMIC_NUMBER}",
+        )
     return crystal.lattice, crystal.frac, crystal.species
 
 
 def parse_entries(
-    entries: Iterable[RawEntry], source: str, *, processes: int = 1, energy_key: str | None = None,
-    mp_context: str | None = None, chunksize: int = 32,
+    entries: Iterable[RawEntry],
+    source: str,
+    *,
+    processes: int = 1,
+    energy_key: str | None = None,
+    mp_context: str | None = None,
+    chunksize: int = 32,
 ) -> tuple[CrystalArrays, ReadReport]:
     """Parse entries in order (optionally in a process pool) into arrays plus a report.
 
@@ -148,7 +160,7 @@ def parse_entries(
     else:
         results = [_parse_one(e) for e in entries]
     kept: list[tuple[RawEntry, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
-    for entry, result in zip(entries, results):
+    for entry, result in zip(entries, results, strict=True):
         if isinstance(result, SkippedEntry):
             report.skipped.append(result)
         else:
@@ -167,10 +179,16 @@ def pack(
         return CrystalArrays.empty(names)
     nan = float("nan")
     crystals = [
-        Crystal(lattice, frac, species, entry.id, {
-            **{k: entry.labels.get(k, nan) for k in names},
-            ENERGY_PROPERTY: entry.labels.get(energy_key, nan) if energy_key else nan,
-        })
+        Crystal(
+            lattice,
+            frac,
+            species,
+            entry.id,
+            {
+                **{k: entry.labels.get(k, nan) for k in names},
+                ENERGY_PROPERTY: entry.labels.get(energy_key, nan) if energy_key else nan,
+            },
+        )
         for entry, (lattice, frac, species) in kept
     ]
     return CrystalArrays.from_crystals(crystals, energy_key=ENERGY_PROPERTY)

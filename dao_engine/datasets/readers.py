@@ -57,7 +57,9 @@ def iter_csv_rows(path: str | Path) -> Iterator[dict[str, str]]:
 
 
 def read_csv_labels(
-    path: str | Path, id_column: str, columns: Sequence[str],
+    path: str | Path,
+    id_column: str,
+    columns: Sequence[str],
     where: Callable[[dict[str, str]], bool] | None = None,
 ) -> dict[str, dict[str, float]]:
     """``{id: {column: float}}`` from a CSV, without parsing any structure."""
@@ -76,9 +78,14 @@ def _require_columns(path: str | Path, row: Mapping[str, str], columns: Sequence
 
 
 def read_cdvae_csv(
-    path: str | Path, *, id_column: str = "material_id", cif_column: str = "cif",
-    label_columns: Sequence[str] | None = None, energy_column: str | None = None,
-    where: Callable[[dict[str, str]], bool] | None = None, limit: int | None = None,
+    path: str | Path,
+    *,
+    id_column: str = "material_id",
+    cif_column: str = "cif",
+    label_columns: Sequence[str] | None = None,
+    energy_column: str | None = None,
+    where: Callable[[dict[str, str]], bool] | None = None,
+    limit: int | None = None,
     processes: int = 1,
 ) -> tuple[CrystalArrays, ReadReport]:
     """Read a CDVAE-style CSV (plain or gzip) whose ``cif_column`` holds whole CIFs.
@@ -125,8 +132,13 @@ def _is_float_text(text: str) -> bool:
 
 
 def read_jarvis_json_zip(
-    path: str | Path, split: str, *, labels: Labels | None = None,
-    energy_column: str | None = None, limit: int | None = None, processes: int = 1,
+    path: str | Path,
+    split: str,
+    *,
+    labels: Labels | None = None,
+    energy_column: str | None = None,
+    limit: int | None = None,
+    processes: int = 1,
 ) -> tuple[CrystalArrays, ReadReport]:
     """Read one split of a JARVIS-leaderboard ``*.json.zip`` whose values are POSCAR strings.
 
@@ -141,13 +153,15 @@ def read_jarvis_json_zip(
     entries = []
     for key, value in items:
         if not isinstance(value, str):
-            raise DatasetError(f"{path}: values are {type(value).__name__}, not POSCAR strings; "
-                               "this looks like a property table, not an AtomGen structure set")
+            raise DatasetError(
+                f"{path}: values are {type(value).__name__}, not POSCAR strings; "
+                "this looks like a property table, not an AtomGen structure set"
+            )
         row = (labels or {}).get(key, {})
-        entries.append(RawEntry(str(key), value, "poscar",
-                                {k: to_float(row.get(k)) for k in names}))
-    return parse_entries(entries, f"{path}[{split}]", processes=processes,
-                         energy_key=energy_column)
+        entries.append(
+            RawEntry(str(key), value, "poscar", {k: to_float(row.get(k)) for k in names})
+        )
+    return parse_entries(entries, f"{path}[{split}]", processes=processes, energy_key=energy_column)
 
 
 def read_json_zip(path: str | Path) -> dict:
@@ -169,8 +183,13 @@ def read_json_zip(path: str | Path) -> dict:
 
 
 def read_cif_files(
-    paths: Sequence[str | Path], *, ids: Sequence[str] | None = None, labels: Labels | None = None,
-    energy_column: str | None = None, limit: int | None = None, processes: int = 1,
+    paths: Sequence[str | Path],
+    *,
+    ids: Sequence[str] | None = None,
+    labels: Labels | None = None,
+    energy_column: str | None = None,
+    limit: int | None = None,
+    processes: int = 1,
     source: str = "cif files",
 ) -> tuple[CrystalArrays, ReadReport]:
     """Read CIF files; ids default to the file stems; ``labels`` are keyed by those ids."""
@@ -184,21 +203,36 @@ def read_cif_files(
 
 
 def read_cif_folder(
-    folder: str | Path, *, names: Sequence[str] | None = None, labels: Labels | None = None,
-    energy_column: str | None = None, limit: int | None = None, processes: int = 1,
+    folder: str | Path,
+    *,
+    names: Sequence[str] | None = None,
+    labels: Labels | None = None,
+    energy_column: str | None = None,
+    limit: int | None = None,
+    processes: int = 1,
 ) -> tuple[CrystalArrays, ReadReport]:
     """Read ``names`` (file names) from ``folder``, or every ``*.cif`` in it in sorted order."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"CIF folder {folder} does not exist; check DAO_DATA_ROOT")
     paths = [folder / n for n in names] if names is not None else sorted(folder.glob("*.cif"))
-    return read_cif_files(paths, labels=labels, energy_column=energy_column, limit=limit,
-                          processes=processes, source=str(folder))
+    return read_cif_files(
+        paths,
+        labels=labels,
+        energy_column=energy_column,
+        limit=limit,
+        processes=processes,
+        source=str(folder),
+    )
 
 
 def read_cif_tarball(
-    path: str | Path, *, select: Callable[[str], str | None] | None = None,
-    labels: Labels | None = None, energy_column: str | None = None, limit: int | None = None,
+    path: str | Path,
+    *,
+    select: Callable[[str], str | None] | None = None,
+    labels: Labels | None = None,
+    energy_column: str | None = None,
+    limit: int | None = None,
     processes: int = 1,
 ) -> tuple[CrystalArrays, ReadReport]:
     """Read CIFs straight out of a (compressed) tarball, in archive order.
@@ -232,12 +266,16 @@ def read_cif_tarball(
 
 
 def _entries_from_texts(
-    ids: Sequence[str], texts: Sequence[str], labels: Labels | None, energy_column: str | None,
-    processes: int, source: str,
+    ids: Sequence[str],
+    texts: Sequence[str],
+    labels: Labels | None,
+    energy_column: str | None,
+    processes: int,
+    source: str,
 ) -> tuple[CrystalArrays, ReadReport]:
     names = sorted({k for row in (labels or {}).values() for k in row})
     entries = [
         RawEntry(key, text, "cif", {k: to_float((labels or {}).get(key, {}).get(k)) for k in names})
-        for key, text in zip(ids, texts)
+        for key, text in zip(ids, texts, strict=True)
     ]
     return parse_entries(entries, source, processes=processes, energy_key=energy_column)

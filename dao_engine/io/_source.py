@@ -15,6 +15,14 @@ def is_inline_text(source: str | Path) -> bool:
     return isinstance(source, str) and "\n" in source
 
 
+def file_stem(source: str | Path) -> str:
+    """File name without its extension(s): ``NaCl.cif.gz`` -> ``NaCl``, ``POSCAR`` -> ``POSCAR``."""
+    name = Path(source).name
+    if name.lower().endswith(".gz"):
+        name = name[:-3]
+    return Path(name).stem
+
+
 def load_text(source: str | Path, kind: str) -> tuple[str, str]:
     """Return (text, name) for a path or for inline text (a ``str`` containing a newline).
 

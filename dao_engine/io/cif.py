@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 from dao_engine.crystal.elements import MAX_ATOMIC_NUMBER
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import StructureParseError
-from dao_engine.io._source import is_inline_text, load_text
+from dao_engine.io._source import file_stem, is_inline_text, load_text
 from dao_engine.io.convert import crystal_from_structure, structure_from_crystal
 
 if TYPE_CHECKING:
@@ -31,6 +31,10 @@ __all__ = ["CifReport", "parse_cif", "read_cif", "write_cif"]
 
 _log = logging.getLogger(__name__)
 _BLOCK_START = re.compile(r"^[ \t]*data_", flags=re.MULTILINE)
+_CELL_FIELDS = tuple(
+    f"_cell_{name}"
+    for name in ("length_a", "length_b", "length_c", "angle_alpha", "angle_beta", "angle_gamma")
+)
 _NO_STRUCTURE = "Invalid CIF file with no structures"
 _STRUCTURE_HINT = "a CIF needs _cell_length_a/b/c, _cell_angle_* and an _atom_site_fract_x/y/z loop"
 
@@ -135,8 +139,9 @@ def write_cif(
 def _split_blocks(text: str) -> list[tuple[str, str]]:
     """(block name, block text starting with ``data_``) for every data block."""
     starts = [m.start() for m in _BLOCK_START.finditer(text)]
-    blocks = []
-    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+    ends = [*starts[1:], len(text)]
+    blocks: list[tuple[str, str]] = []
+    for begin, end in zip(starts, ends[: len(starts)], strict=True):
         block = text[begin:end].lstrip()
         header = block[5:].split(maxsplit=1)[0] if block[5:].strip() else ""
         blocks.append((header, block))
@@ -155,7 +160,9 @@ def _parse_block(block_text: str, where: str) -> tuple[Crystal | None, list[str]
             parser = CifParser.from_str(block_text)
             structures = parser.parse_structures(primitive=False, on_error="raise")
         except Exception as exc:  # pymatgen raises ValueError, KeyError, IndexError, ...
-            raise StructureParseError(f"{where}: {_explain(exc)}") from exc
+            missing = [key for key in _CELL_FIELDS if key not in block_text.lower()]
+            reason = f"missing {', '.join(missing)}" if missing else _explain(exc)
+            raise StructureParseError(f"{where}: {reason}") from exc
     notes = _warning_texts(caught)
     return _to_crystal(structures[0], where), notes
 
@@ -167,6 +174,8 @@ def _has_structure_fields(block_text: str) -> bool:
 
 def _explain(exc: Exception) -> str:
     """One line about a pymatgen failure, without its "section 1" preamble."""
+    if isinstance(exc, ZeroDivisionError) or "zip()" in str(exc):
+        return "a loop_ has fewer values than its columns need; is the file truncated?"
     if isinstance(exc, KeyError):
         return f"missing field {exc}; {_STRUCTURE_HINT}"
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
@@ -207,7 +216,7 @@ def _to_crystal(structure: Structure, where: str) -> Crystal:
 def _label(source: str | Path, header: str, num_blocks: int) -> str:
     if is_inline_text(source):
         return header
-    stem = Path(source).stem
+    stem = file_stem(source)
     return stem if num_blocks == 1 else f"{stem}:{header}"
 
 

@@ -36,11 +36,11 @@ def crystal_from_structure(structure: Structure, label: str = "") -> Crystal:
 
 def structure_from_crystal(crystal: Crystal) -> Structure:
     """A pymatgen Structure with the same lattice (rows), species and fractional coordinates."""
-    from pymatgen.core import Lattice, Structure
+    from pymatgen.core import Element, Lattice, Structure
 
     return Structure(
         Lattice(crystal.lattice),
-        [int(z) for z in crystal.species],
+        [Element.from_Z(int(z)) for z in crystal.species],
         crystal.frac,
         coords_are_cartesian=False,
     )

@@ -1,0 +1,131 @@
+"""``dao`` command line: predict, train, info. Bad input exits non-zero with one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dao_engine.errors import DaoError
+
+
+def _add_predict(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("predict", help="predict crystal structures for a composition")
+    p.add_argument("formula", help="composition, e.g. NaCl, CsV3Sb5, Zr16Rh8O4")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--z", type=int, default=None, help="formula units per cell (default: as written)")
+    size.add_argument("--atoms", type=int, default=None, help="atoms per cell (alternative to --z)")
+    p.add_argument("--shots", type=int, default=20, help="number of samples (default 20)")
+    p.add_argument("--steps", type=int, default=1000, help="reverse diffusion steps (default 1000)")
+    p.add_argument("--guidance", type=float, default=0.0, help="energy-guidance strength s (default 0)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--step-lr", type=float, default=None, help="Langevin corrector scale (default: model's)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    p.add_argument("--checkpoint", default=None, help="model checkpoint (default: the shipped model)")
+    p.add_argument("--out", default="predictions", help="output folder for CIF files")
+    p.add_argument("--p1", action="store_true", help="write P1 CIFs instead of symmetrized ones")
+    p.add_argument("--symprec", type=float, default=0.1, help="symmetry tolerance in Å (default 0.1)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_info(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("info", help="describe a checkpoint")
+    p.add_argument("checkpoint")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dao", description="DAO crystal structure prediction")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_predict(sub)
+    from dao_engine.cli_train import add_train_parser
+
+    add_train_parser(sub)
+    _add_info(sub)
+    return parser
+
+
+def _progress_bar(step: int, total: int, eta: float) -> None:
+    width = 30
+    filled = int(width * step / total)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {step}/{total} steps, ETA {eta:5.0f} s")
+    if step == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from dao_engine import api
+    from dao_engine.crystal.symmetry import space_group
+
+    request = api.PredictRequest(
+        formula=args.formula, z=args.z, num_atoms=args.atoms, shots=args.shots, steps=args.steps,
+        guidance=args.guidance, seed=args.seed, device=args.device, checkpoint=args.checkpoint,
+        step_lr=args.step_lr,
+    )
+    show = None if args.quiet else (lambda p: _progress_bar(p.step, p.total, p.eta_s))
+    result = api.predict(request, on_progress=show)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"{'rank':>4} {'shot':>4} {'formula':<14} {'space group':<12} {'V/atom Å³':>9} {'ρ g/cm³':>8} {'E eV/atom':>9}  file")
+    for rank, cand in enumerate(result.candidates, start=1):
+        c = cand.crystal
+        symbol, number = space_group(c, symprec=args.symprec)
+        name = f"{c.formula(reduced=True)}_shot{cand.shot:03d}.cif"
+        api.write_structure(c, out / name, symmetrize=not args.p1, symprec=args.symprec)
+        energy = "—" if cand.energy_per_atom is None else f"{cand.energy_per_atom:9.4f}"
+        print(
+            f"{rank:>4} {cand.shot:>4} {c.formula():<14} {symbol + f' ({number})':<12} "
+            f"{c.volume / c.num_atoms:9.3f} {_density(c):8.3f} {energy:>9}  {out / name}"
+        )
+    print(f"{len(result.candidates)} structures in {result.seconds:.1f} s with {result.model_path}")
+    return 0
+
+
+def _density(crystal) -> float:  # type: ignore[no-untyped-def]
+    """Mass density in g/cm³."""
+    from pymatgen.core.periodic_table import Element
+
+    mass = sum(float(Element.from_Z(int(z)).atomic_mass) for z in crystal.species)
+    return mass * 1.66053906660 / crystal.volume
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from dao_engine.io.checkpoint import load_checkpoint
+
+    data = load_checkpoint(args.checkpoint)
+    weights = data["model"]
+    n_params = sum(v.numel() for v in weights.values() if v.is_floating_point())
+    print(f"checkpoint      {args.checkpoint}")
+    print(f"kind            {data['kind']}  (schema v{data['schema_version']})")
+    print(f"step            {data.get('step', 0)}")
+    print(f"parameters      {n_params:,}  ({next(iter(weights.values())).dtype})")
+    print(f"model           {data['model_config']}")
+    print(f"diffusion       {data['diffusion_config']}")
+    print(f"data            fingerprint {data.get('data_fingerprint')}")
+    if data.get("energy_normalisation"):
+        print(f"energy labels   {data['energy_normalisation']}")
+    for key, value in (data.get("metadata") or {}).items():
+        print(f"{key:<15} {value}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"predict": run_predict, "info": run_info}
+    try:
+        if args.command == "train":
+            from dao_engine.cli_train import run_train
+
+            return run_train(args)
+        return handlers[args.command](args)
+    except DaoError as exc:
+        print(f"dao {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"dao {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Training data on the device as flat tensors, gathered into padded, size-bucketed batches.
+
+Crystals of similar atom counts are batched together so padding wastes little work: indices are
+sorted by atom count (ties broken at random each epoch), cut into batches, and the batch order is
+shuffled. Gathering is vectorised, so a whole epoch runs without Python loops over atoms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+
+from dao_engine.crystal.batch import CrystalBatch
+from dao_engine.crystal.structure import Crystal
+from dao_engine.errors import DatasetError
+
+
+class TrainingSet:
+    """Flat arrays of M crystals.
+
+    lattice (M, 3, 3) Å; frac (ΣN, 3); species (ΣN,); num_atoms (M,); energy (M,) or None
+    (per-atom energy label, NaN where missing).
+    """
+
+    def __init__(
+        self,
+        lattice: np.ndarray,
+        frac: np.ndarray,
+        species: np.ndarray,
+        num_atoms: np.ndarray,
+        energy: np.ndarray | None = None,
+    ) -> None:
+        num_atoms = np.asarray(num_atoms, dtype=np.int64)
+        if len(num_atoms) == 0:
+            raise DatasetError("the training set is empty")
+        if int(num_atoms.sum()) != len(frac) or len(frac) != len(species):
+            raise DatasetError("training arrays disagree: sum(num_atoms) must equal the number of atoms")
+        self.lattice = torch.as_tensor(np.asarray(lattice, dtype=np.float32))
+        self.frac = torch.as_tensor(np.asarray(frac, dtype=np.float32))
+        self.species = torch.as_tensor(np.asarray(species, dtype=np.int64))
+        self.num_atoms = torch.as_tensor(num_atoms)
+        self.offsets = torch.cumsum(self.num_atoms, 0) - self.num_atoms
+        self.energy = None if energy is None else torch.as_tensor(np.asarray(energy, dtype=np.float32))
+
+    def __len__(self) -> int:
+        return int(len(self.num_atoms))
+
+    @property
+    def max_atoms(self) -> int:
+        return int(self.num_atoms.max())
+
+    @staticmethod
+    def from_crystals(crystals: Sequence[Crystal], energy_key: str | None = None) -> TrainingSet:
+        energy = None
+        if energy_key is not None:
+            energy = np.array([c.properties.get(energy_key, np.nan) for c in crystals], dtype=np.float32)
+        return TrainingSet(
+            np.stack([c.lattice for c in crystals]),
+            np.concatenate([c.frac for c in crystals]),
+            np.concatenate([c.species for c in crystals]),
+            np.array([c.num_atoms for c in crystals]),
+            energy,
+        )
+
+    def fingerprint(self) -> str:
+        """sha256 (first 16 hex digits) over the arrays; stored in checkpoints."""
+        h = hashlib.sha256()
+        for t in (self.lattice, self.frac, self.species, self.num_atoms):
+            h.update(t.numpy().tobytes())
+        return h.hexdigest()[:16]
+
+    def to(self, device: torch.device | str) -> TrainingSet:
+        out = object.__new__(TrainingSet)
+        for name in ("lattice", "frac", "species", "num_atoms", "offsets"):
+            setattr(out, name, getattr(self, name).to(device))
+        out.energy = None if self.energy is None else self.energy.to(device)
+        return out
+
+    def gather(self, indices: torch.Tensor, pad_multiple: int = 1) -> tuple[CrystalBatch, torch.Tensor | None]:
+        """Padded batch of crystals ``indices`` (B,) and their energies (B,) if present."""
+        indices = indices.to(self.num_atoms.device)
+        n = self.num_atoms[indices]
+        width = int(n.max())
+        width = -(-width // pad_multiple) * pad_multiple
+        slots = torch.arange(width, device=n.device)
+        present = slots[None, :] < n[:, None]
+        flat = (self.offsets[indices][:, None] + slots[None, :]).clamp_max(len(self.species) - 1)
+        species = torch.where(present, self.species[flat], torch.zeros_like(flat))
+        frac = self.frac[flat] * present[..., None]
+        energy = None if self.energy is None else self.energy[indices]
+        return CrystalBatch(self.lattice[indices], frac, species), energy
+
+    def epoch_batches(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """Index batches (B,) of one epoch, each holding crystals of similar size (CPU int64)."""
+        m = len(self)
+        jitter = torch.rand(m, generator=generator)
+        order = torch.argsort(self.num_atoms.cpu().double() + jitter)
+        batches = list(torch.split(order, batch_size))
+        for k in torch.randperm(len(batches), generator=generator).tolist():
+            yield batches[k]
+
+
+def training_set_from_arrays(arrays) -> TrainingSet:  # type: ignore[no-untyped-def]
+    """Build a :class:`TrainingSet` from a ``CrystalArrays`` (or anything with the same columns)."""
+    return TrainingSet(arrays.lattice, arrays.frac, arrays.species, arrays.num_atoms, arrays.energy)
