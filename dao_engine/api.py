@@ -167,3 +167,38 @@ def predict(request: PredictRequest, on_progress: Callable[[PredictProgress], No
         if on_progress is not None:
             on_progress(item)
     raise DaoError("prediction ended without a result")
+
+
+# --- Analysis helpers for the desktop app (matching, symmetry, density); see app_support.py ---
+from dao_engine import app_support  # noqa: E402
+from dao_engine.app_support import (  # noqa: E402
+    DEFAULT_SYMPREC,
+    MATCHER_TOLERANCES,
+    MatchResult,
+    SymmetryError,
+    available_devices,
+    cif_text,
+    density,
+    duplicate_groups,
+    is_plausible,
+    match,
+    niggli,
+    pairwise_matches,
+    primitive,
+    space_group,
+    symmetrized,
+    volume_per_atom,
+)
+from dao_engine.errors import (  # noqa: E402
+    CancelledError,
+    CompositionError,
+    StructureParseError,
+)
+
+__all__ += [
+    "DEFAULT_SYMPREC", "MATCHER_TOLERANCES", "CancelledError", "CheckpointError",
+    "CompositionError", "ConfigError", "Crystal", "MatchResult", "StructureParseError",
+    "SymmetryError", "app_support", "available_devices", "cif_text", "density",
+    "duplicate_groups", "is_plausible", "match", "niggli", "pairwise_matches", "primitive",
+    "space_group", "symmetrized", "volume_per_atom",
+]

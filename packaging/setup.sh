@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up DAO Studio in ./.venv on a fresh Debian/Ubuntu machine with Python ≥ 3.10.
 #   bash packaging/setup.sh            engine + CLI
-#   bash packaging/setup.sh --test     + test tools (pytest)
 #   bash packaging/setup.sh --app      + desktop app (PySide6, pyvista, ...)
+#   bash packaging/setup.sh --test     + desktop app + test tools (pytest, pytest-qt)
 # Torch: where no torch is installed, the CPU build torch==2.13.0 is installed first so pip does
 # not pull a multi-GB CUDA build. Set DAO_TORCH="torch" (or any requirement) for a CUDA build.
 set -euo pipefail
@@ -11,9 +11,9 @@ PYTHON=${PYTHON:-python3}
 extras=()
 for arg in "$@"; do
   case "$arg" in
-    --test) extras+=(test) ;;
+    --test) extras+=(app test) ;;
     --app) extras+=(app) ;;
-    --dev) extras+=(test dev) ;;
+    --dev) extras+=(app test dev) ;;
     *) echo "setup.sh: unknown option $arg (use --test, --app, --dev)" >&2; exit 2 ;;
   esac
 done

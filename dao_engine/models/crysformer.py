@@ -16,7 +16,12 @@ from torch import nn
 
 from dao_engine.crystal.batch import CrystalBatch
 from dao_engine.errors import ConfigError
-from dao_engine.models.embeddings import ElementEmbedding, TimeEmbedding, edge_features
+from dao_engine.models.embeddings import (
+    ElementEmbedding,
+    TimeEmbedding,
+    edge_features,
+    lattice_invariants,
+)
 from dao_engine.models.layers import CrysformerBlock
 
 
@@ -74,6 +79,7 @@ class Crysformer(nn.Module):
         self.config = c = config or CrysformerConfig()
         self.element = ElementEmbedding(c.width)
         self.time = TimeEmbedding(c.width, c.timesteps)
+        self.cell = nn.Sequential(nn.Linear(7, c.width), nn.SiLU(), nn.Linear(c.width, c.width))
         edge_in = 6 + 6 * c.fourier_frequencies
         self.edge_encoder = nn.Sequential(nn.LayerNorm(edge_in), nn.Linear(edge_in, c.edge_width), nn.SiLU())
         self.blocks = nn.ModuleList(
@@ -90,7 +96,8 @@ class Crysformer(nn.Module):
         """lattice (B, 3, 3) Å, frac (B, N, 3), species (B, N) int (0 = padding), t (B,) in 0 … T."""
         mask = species > 0
         maskf = mask[..., None].to(lattice.dtype)
-        h = self.element(species) + self.time(t)[:, None, :]
+        crystal_input = self.time(t) + self.cell(lattice_invariants(lattice))
+        h = self.element(species) + crystal_input[:, None, :]
         edges = self.edge_encoder(edge_features(lattice, frac, self.config.fourier_frequencies))
         for block in self.blocks:
             h = block(h, edges, mask)

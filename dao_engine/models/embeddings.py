@@ -99,6 +99,22 @@ class TimeEmbedding(nn.Module):
         return self.mlp(torch.cat([angle.sin(), angle.cos()], dim=-1))
 
 
+def lattice_invariants(lattice: torch.Tensor) -> torch.Tensor:
+    """Rotation-invariant description of each cell, (B, 3, 3) Å → (B, 7).
+
+    Lengths a, b, c (Å, scaled by 1/10), cosines of α, β, γ, and the cube root of the volume
+    (Å, scaled by 1/10). Fed to every atom so the lattice head sees the cell shape directly.
+    """
+    gram = lattice @ lattice.transpose(1, 2)
+    lengths = torch.diagonal(gram, dim1=1, dim2=2).clamp_min(1e-8).sqrt()
+    cos = torch.stack(
+        [gram[:, 1, 2] / (lengths[:, 1] * lengths[:, 2]),
+         gram[:, 0, 2] / (lengths[:, 0] * lengths[:, 2]),
+         gram[:, 0, 1] / (lengths[:, 0] * lengths[:, 1])], dim=-1)
+    volume = torch.det(gram.double()).clamp_min(1e-12).sqrt().to(lattice.dtype)
+    return torch.cat([lengths / 10.0, cos, volume[:, None] ** (1 / 3) / 10.0], dim=-1)
+
+
 def edge_features(lattice: torch.Tensor, frac: torch.Tensor, frequencies: int) -> torch.Tensor:
     """Eq. (5) inputs before normalisation: Gram matrix ‖ Fourier features of f_j − f_i.
 

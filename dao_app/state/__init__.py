@@ -1,0 +1,1 @@
+"""Plain-Python application state (no Qt): candidates, jobs, the session and its file format."""

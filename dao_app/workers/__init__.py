@@ -1,0 +1,1 @@
+"""Qt workers that run engine generators off the GUI thread with cooperative cancel."""

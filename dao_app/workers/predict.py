@@ -1,0 +1,175 @@
+"""Run predictions off the GUI thread, one at a time, from a queue; cancel cooperatively.
+
+``PredictWorker`` wraps the engine generator ``api.predict_iter`` (superqt's generator-worker
+idea): it runs in its own ``QThread`` and emits every ``PredictProgress`` and the final
+``PredictionResult`` as signals. ``stop()`` sets a flag the engine checks between denoising
+steps, so a running job ends within one step.
+
+``JobRunner`` lives on the GUI thread. It owns the plain-Python :class:`JobList`, starts the
+next queued job when one ends, and re-emits worker signals from its own slots, so widgets are
+only ever touched on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from dao_app.state.jobs import JobList, JobOutput, JobStatus
+from dao_engine import api
+
+
+class PredictWorker(QObject):
+    """Iterates ``api.predict_iter`` for one request; lives in a worker thread."""
+
+    progress = Signal(object)  # api.PredictProgress
+    result = Signal(object)  # api.PredictionResult
+    failed = Signal(object)  # the exception
+    cancelled = Signal()
+    done = Signal()  # always emitted last
+
+    def __init__(self, request: api.PredictRequest) -> None:
+        super().__init__()
+        self.request = request
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Ask the job to stop at the next step (thread-safe)."""
+        self._stop.set()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            if self._stop.is_set():
+                raise api.CancelledError("cancelled before it started")
+            for item in api.predict_iter(self.request, self._stop.is_set):
+                if isinstance(item, api.PredictionResult):
+                    self.result.emit(item)
+                else:
+                    self.progress.emit(item)
+        except api.CancelledError:
+            self.cancelled.emit()
+        except Exception as exc:  # noqa: BLE001 - every failure must reach the user, not crash
+            self.failed.emit(exc)
+        finally:
+            self.done.emit()
+
+
+class JobRunner(QObject):
+    """Queue of prediction jobs, run one after another on a worker thread."""
+
+    job_started = Signal(int)
+    job_progress = Signal(int, object)  # job id, api.PredictProgress
+    job_finished = Signal(int, object)  # job id, api.PredictionResult
+    job_failed = Signal(int, object)  # job id, exception
+    job_cancelled = Signal(int)
+    idle = Signal()  # no job running or queued
+
+    def __init__(self, jobs: JobList | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.jobs = jobs if jobs is not None else JobList()
+        self._thread: QThread | None = None
+        self._worker: PredictWorker | None = None
+        self._current: int | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None
+
+    def submit(self, request: api.PredictRequest) -> int:
+        """Queue a prediction; returns its job id. It starts when the previous one ends."""
+        job = self.jobs.submit(request)
+        if not self.busy:
+            self._start_next()
+        return job.job_id
+
+    def cancel(self, job_id: int) -> None:
+        """Cancel a queued job at once, or ask a running one to stop at its next step."""
+        job = self.jobs.get(job_id)
+        if job is None or not job.status.active:
+            return
+        if job.status is JobStatus.QUEUED:
+            self.jobs.update(job_id, status=JobStatus.CANCELLED, message="cancelled before start")
+            self.job_cancelled.emit(job_id)
+        elif self._worker is not None and self._current == job_id:
+            self.jobs.update(job_id, message="stopping…")
+            self._worker.stop()
+
+    def cancel_all(self) -> None:
+        for job in list(self.jobs.jobs):
+            self.cancel(job.job_id)
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Cancel everything and wait for the worker thread; True when it ended in time."""
+        self.cancel_all()
+        thread = self._thread
+        if thread is None:
+            return True
+        return bool(thread.wait(timeout_ms))
+
+    def _start_next(self) -> None:
+        job = self.jobs.next_queued()
+        if job is None:
+            self.idle.emit()
+            return
+        self._current = job.job_id
+        self.jobs.update(job.job_id, status=JobStatus.RUNNING, message="loading model…")
+        thread = QThread()
+        worker = PredictWorker(job.request)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.progress.connect(self._on_progress)
+        worker.result.connect(self._on_result)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        # Direct: quit() is thread-safe, and a queued quit would dead-lock shutdown()'s wait().
+        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread, self._worker = thread, worker
+        thread.start()
+        self.job_started.emit(job.job_id)
+
+    @Slot(object)
+    def _on_progress(self, progress: api.PredictProgress) -> None:
+        assert self._current is not None
+        job = self.jobs.get(self._current)
+        note = job.message if job is not None and job.message == "stopping…" else ""
+        self.jobs.update(self._current, step=progress.step, total=progress.total,
+                         elapsed_s=progress.elapsed_s, eta_s=progress.eta_s, message=note)
+        self.job_progress.emit(self._current, progress)
+
+    @Slot(object)
+    def _on_result(self, result: api.PredictionResult) -> None:
+        assert self._current is not None
+        job_id = self._current
+        self.jobs.outputs[job_id] = JobOutput(
+            job_id, result.request.formula, result.energy_trajectories, result.frames,
+            result.model_path, result.seconds, result.request.steps,
+        )
+        self.jobs.update(job_id, status=JobStatus.FINISHED, num_candidates=len(result.candidates),
+                         message=f"{result.seconds:.1f} s", eta_s=0.0)
+        self.job_finished.emit(job_id, result)
+
+    @Slot(object)
+    def _on_failed(self, exc: BaseException) -> None:
+        assert self._current is not None
+        self.jobs.update(self._current, status=JobStatus.FAILED, message=str(exc).splitlines()[0])
+        self.job_failed.emit(self._current, exc)
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        assert self._current is not None
+        self.jobs.update(self._current, status=JobStatus.CANCELLED, message="cancelled")
+        self.job_cancelled.emit(self._current)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread, worker = self._thread, self._worker
+        self._thread = self._worker = None
+        self._current = None
+        if worker is not None:
+            worker.deleteLater()
+        if thread is not None:
+            thread.deleteLater()
+        self._start_next()
