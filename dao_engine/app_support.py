@@ -75,7 +75,7 @@ def _matcher():  # type: ignore[no-untyped-def]
 
 
 def is_plausible(crystal: Crystal) -> str:
-    """"" when the crystal can be compared, else why not (the benchmark's validity rules on
+    """ "" when the crystal can be compared, else why not (the benchmark's validity rules on
     geometry: a finite, non-degenerate lattice with volume ≥ 0.1 Å³ and no two atoms closer
     than 0.5 Å)."""
     if not np.isfinite(crystal.lattice).all() or crystal.volume < 0.1:
@@ -171,4 +171,3 @@ def available_devices() -> list[str]:
     if torch.cuda.is_available():
         devices.append("cuda")
     return devices
-

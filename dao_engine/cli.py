@@ -32,6 +32,10 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
 def _add_info(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="describe a checkpoint")
     p.add_argument("checkpoint")
+    e = sub.add_parser("export", help="write a compact inference copy of a checkpoint (EMA weights, fp16)")
+    e.add_argument("checkpoint")
+    e.add_argument("out")
+    e.add_argument("--dtype", choices=["float16", "bfloat16", "float32"], default="float16")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,9 +114,23 @@ def run_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_export(args: argparse.Namespace) -> int:
+    import hashlib
+
+    import torch
+
+    from dao_engine.io.checkpoint import inference_payload, load_checkpoint, save_checkpoint
+
+    data = load_checkpoint(args.checkpoint)
+    out = save_checkpoint(args.out, inference_payload(data, getattr(torch, args.dtype)))
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, sha256 {digest})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"predict": run_predict, "info": run_info}
+    handlers = {"predict": run_predict, "info": run_info, "export": run_export}
     try:
         if args.command == "train":
             from dao_engine.cli_train import run_train

@@ -8,18 +8,22 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from dao_engine.errors import DatasetError
+from dao_engine.training.energy import EnergyNormalisation
 
 
 def add_train_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train (or resume) a DAO-G model")
+    p = sub.add_parser("train", help="train (or resume) a DAO-G model, or DAO-P with --energy-weight")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="comma-separated dataset names (see 'dao train --list')")
     src.add_argument("--arrays", help="a pre-processed .npz written by the dataset tools")
     src.add_argument("--structures", nargs="+", help="CIF/POSCAR/XYZ files to train on")
     src.add_argument("--list", action="store_true", help="list dataset names and exit")
+    p.add_argument("--exclude", default=None,
+                   help="comma-separated test sets to de-duplicate against (Algorithm 2), e.g. mp_20/test")
     p.add_argument("--out", default="runs/dao-g.pt", help="checkpoint to write (default runs/dao-g.pt)")
     p.add_argument("--resume", action="store_true", help="continue from --out if it exists")
     p.add_argument("--max-atoms", type=int, default=20, help="drop crystals with more atoms (default 20)")
@@ -32,6 +36,9 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--step-lr", type=float, default=1e-5, help="corrector scale recorded for sampling")
+    p.add_argument("--energy-weight", type=float, default=0.0,
+                   help="> 0 trains DAO-P: adds the intermediate-energy loss (Eq. 10) with this weight")
+    p.add_argument("--init", default=None, help="start from this checkpoint's weights (stage II / fine-tune)")
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--compile", choices=["auto", "on", "off"], default="off")
@@ -54,6 +61,17 @@ def _load_crystals(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return CrystalArrays.concatenate(parts), ",".join(names)
 
 
+def _exclude(arrays, names: str):  # type: ignore[no-untyped-def]
+    """Algorithm 2: drop training crystals duplicating any crystal of the named test sets."""
+    from dao_engine.datasets.arrays import CrystalArrays
+    from dao_engine.datasets.dedup import dedup_against_test
+    from dao_engine.datasets.registry import load_dataset
+
+    test = CrystalArrays.concatenate([load_dataset(n.strip()) for n in names.split(",") if n.strip()])
+    kept, report = dedup_against_test(arrays, test, processes=2)
+    return arrays.subset(kept), report.summary()
+
+
 def run_train(args: argparse.Namespace) -> int:
     from dao_engine.diffusion.joint import JointDiffusion
     from dao_engine.models.crysformer import Crysformer, CrysformerConfig
@@ -72,21 +90,37 @@ def run_train(args: argparse.Namespace) -> int:
     if not keep:
         raise DatasetError(f"no crystal in {source} has ≤ {args.max_atoms} atoms")
     arrays = arrays.subset(keep)
-    data = training_set_from_arrays(arrays)
+    dedup_note = "none"
+    if args.exclude:
+        arrays, dedup_note = _exclude(arrays, args.exclude)
+        dedup_note = f"Algorithm 2 against {args.exclude}: {dedup_note}"
+        print(dedup_note)
     device = resolve_device(args.device)
-    model_cfg = CrysformerConfig(num_layers=args.layers, width=args.width, heads=args.heads, max_atoms=args.max_atoms)
+    kind, norm = "dao-g", None
+    data = training_set_from_arrays(arrays)
+    if args.energy_weight > 0:
+        kind = "dao-p"
+        norm = EnergyNormalisation.from_values(arrays.energy)
+        data.energy = torch.as_tensor(norm.normalise(arrays.energy), dtype=torch.float32)
+        print(f"DAO-P: {int(np.isfinite(arrays.energy).sum())} of {len(arrays)} crystals have energy labels; {norm}")
+    model_cfg = CrysformerConfig(num_layers=args.layers, width=args.width, heads=args.heads,
+                                 max_atoms=args.max_atoms, energy_head=kind == "dao-p")
     train_cfg = TrainConfig(
         lr=args.lr, warmup_steps=args.warmup, total_steps=args.steps, batch_size=args.batch_size,
-        seed=args.seed, compile=args.compile,
+        seed=args.seed, compile=args.compile, energy_weight=args.energy_weight,
     )
     torch.manual_seed(args.seed)
     metadata = {
-        "data": source, "structures": len(arrays), "step_lr": args.step_lr,
+        "data": source, "structures": len(arrays), "step_lr": args.step_lr, "deduplication": dedup_note,
         "hardware": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
         "command": "dao " + " ".join(sys.argv[1:]),
     }
-    trainer = Trainer(Crysformer(model_cfg), JointDiffusion(), data, train_cfg, device, metadata=metadata)
+    trainer = Trainer(Crysformer(model_cfg), JointDiffusion(), data, train_cfg, device, kind=kind,
+                      metadata=metadata, energy_normalisation=norm.to_dict() if norm else None)
     out = Path(args.out)
+    if args.init and not (args.resume and out.is_file()):
+        trainer.initialise_from(args.init)
+        print(f"initialised weights from {args.init}")
     if args.resume and out.is_file():
         trainer.resume(out)
         print(f"resumed from {out} at step {trainer.step}")
@@ -95,7 +129,7 @@ def run_train(args: argparse.Namespace) -> int:
     for ev in trainer.run(checkpoint_path=out):
         print(
             f"step {ev.step}/{ev.total_steps} epoch {ev.epoch:.1f} loss {ev.loss:.4f} "
-            f"(lattice {ev.parts['lattice']:.3f}, frac {ev.parts['frac']:.3f}) lr {ev.lr:.2e} "
+            f"({', '.join(f'{k} {v:.3f}' for k, v in ev.parts.items() if k != 'total')}) lr {ev.lr:.2e} "
             f"{ev.structures_per_s:.0f} structures/s ETA {ev.eta_s:.0f} s",
             flush=True,
         )

@@ -22,8 +22,11 @@ from dao_engine.diffusion.wrapped_normal import wrap
 from dao_engine.errors import CancelledError, ConfigError
 from dao_engine.events import SampleStep, StopCheck
 
-#: (lattice (B,3,3), frac (B,N,3), species (B,N), t (B,)) → (ε̂_L (B,3,3), ε̂_F (B,N,3)).
-Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+#: (lattice (B,3,3), frac (B,N,3), species (B,N), t (B,)) → (ε̂_L (B,3,3), ε̂_F (B,N,3), energy (B,) or None).
+Denoiser = Callable[
+    [torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    tuple[torch.Tensor, torch.Tensor, torch.Tensor | None],
+]
 #: Same inputs → energy (B,) (differentiable w.r.t. lattice and frac).
 EnergyFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -55,14 +58,32 @@ class SamplerConfig:
 
 
 def model_denoiser(model: torch.nn.Module, autocast: bool = False) -> Denoiser:
-    """Adapt a Crysformer into a :data:`Denoiser` (optionally under bf16 autocast on CUDA)."""
+    """Adapt a Crysformer into a :data:`Denoiser` (optionally under bf16 autocast on CUDA).
+
+    A DAO-P model (with an energy head) also returns its intermediate energy, so the sampler
+    gets ε̂ and E from one network call.
+    """
 
     def denoise(lattice: torch.Tensor, frac: torch.Tensor, species: torch.Tensor, t: torch.Tensor):
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
             out = model(lattice, frac, species, t)
-        return out.eps_lattice.to(lattice.dtype), out.score_frac.to(frac.dtype)
+        energy = None if out.energy is None else out.energy.float()
+        return out.eps_lattice.to(lattice.dtype), out.score_frac.to(frac.dtype), energy
 
     return denoise
+
+
+def model_energy(model: torch.nn.Module, autocast: bool = False) -> EnergyFn:
+    """The energy head of a DAO-P model as an :data:`EnergyFn` (normalised units)."""
+
+    def energy(lattice: torch.Tensor, frac: torch.Tensor, species: torch.Tensor, t: torch.Tensor):
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+            out = model(lattice, frac, species, t)
+        if out.energy is None:
+            raise ConfigError("this model has no energy head; energy guidance needs a DAO-P model")
+        return out.energy.float()
+
+    return energy
 
 
 def timestep_sequence(total: int, steps: int) -> list[int]:
@@ -74,7 +95,13 @@ def timestep_sequence(total: int, steps: int) -> list[int]:
 
 
 class PCSampler:
-    """Runs Algorithm 1 on a batch of compositions (many shots = repeated compositions)."""
+    """Runs Algorithm 1 on a batch of compositions (many shots = repeated compositions).
+
+    Energy guidance composes with the loop: with strength s > 0 the energy (from ``energy_fn``
+    or the denoiser's own energy head) is differentiated at every predictor step and its
+    gradient enters the lattice and coordinate updates; s = 0 leaves the trajectory untouched
+    (same random draws), while energies are still recorded when available.
+    """
 
     def __init__(
         self,
@@ -87,8 +114,6 @@ class PCSampler:
         self.denoiser = denoiser
         self.config = config or SamplerConfig()
         self.energy_fn = energy_fn
-        if self.config.guidance > 0 and energy_fn is None:
-            raise ConfigError("energy guidance (s > 0) needs an energy model (DAO-P)")
 
     def initial_state(
         self, species: torch.Tensor, generator: torch.Generator | None, dtype: torch.dtype = torch.float32
@@ -124,18 +149,30 @@ class PCSampler:
         assert last is not None
         return CrystalBatch(last.lattice, last.frac, species)
 
-    def _energy_and_gradients(self, state: CrystalBatch, t_vec: torch.Tensor):
-        if self.energy_fn is None:
-            return None, None, None
-        if self.config.guidance == 0:
-            with torch.no_grad():
-                return self.energy_fn(state.lattice, state.frac, state.species, t_vec).detach(), None, None
-        lattice = state.lattice.detach().requires_grad_(True)
-        frac = state.frac.detach().requires_grad_(True)
-        with torch.enable_grad():
-            energy = self.energy_fn(lattice, frac, state.species, t_vec)
-            grad_l, grad_f = torch.autograd.grad(energy.sum(), [lattice, frac])
-        return energy.detach(), grad_l, grad_f
+    def _evaluate(self, state: CrystalBatch, t_vec: torch.Tensor):
+        """ε̂_L, ε̂_F, energy (B,) or None, and ∇_L E, ∇_F E when guidance is on (else None).
+
+        The energy comes from ``energy_fn`` when given, else from the denoiser (a DAO-P model).
+        With guidance the gradients of the summed energy give each crystal its own gradient.
+        """
+        guided = self.config.guidance > 0
+        lattice = state.lattice.detach().requires_grad_(guided)
+        frac = state.frac.detach().requires_grad_(guided)
+        with torch.set_grad_enabled(guided):
+            eps_l, eps_f, energy = self.denoiser(lattice, frac, state.species, t_vec)
+            if self.energy_fn is not None:
+                energy = self.energy_fn(lattice, frac, state.species, t_vec)
+            grads = (None, None)
+            if guided:
+                if energy is None:
+                    raise ConfigError("energy guidance (s > 0) needs an energy model (DAO-P)")
+                grad_l, grad_f = torch.autograd.grad(energy.sum(), [lattice, frac], allow_unused=True)
+                grads = (  # an energy that ignores one input has zero gradient there
+                    torch.zeros_like(lattice) if grad_l is None else grad_l,
+                    torch.zeros_like(frac) if grad_f is None else grad_f,
+                )
+        energy = None if energy is None else energy.detach()
+        return eps_l.detach(), eps_f.detach(), energy, grads[0], grads[1]
 
     def _step(self, state: CrystalBatch, t: int, t_prev: int, generator: torch.Generator | None):
         dtype, device = state.lattice.dtype, state.lattice.device
@@ -150,9 +187,8 @@ class PCSampler:
         s = self.config.guidance
         t_vec = torch.full((b,), t, device=device, dtype=torch.long)
 
-        energy, grad_l, grad_f = self._energy_and_gradients(state, t_vec)
+        eps_l, eps_f, energy, grad_l, grad_f = self._evaluate(state, t_vec)
         with torch.no_grad():
-            eps_l, eps_f = self.denoiser(state.lattice, state.frac, state.species, t_vec)
             score = -eps_f * float(sched_f.lambda_bar[t]) ** 0.5
             last = t_prev == 0
             noise_l = torch.zeros_like(eps_l) if last else self._randn(eps_l.shape, generator, state)
@@ -178,7 +214,8 @@ class PCSampler:
         if d == 0:
             return state.frac
         t_vec = torch.full((state.batch_size,), t_prev, device=state.device, dtype=torch.long)
-        _, eps_f = self.denoiser(state.lattice, state.frac, state.species, t_vec)
+        with torch.no_grad():
+            _, eps_f, _ = self.denoiser(state.lattice, state.frac, state.species, t_vec)
         score = -eps_f * float(self.diffusion.sigma_schedule.lambda_bar[t_prev]) ** 0.5
         noise = self._randn(state.frac.shape, generator, state)
         return wrap(state.frac + d * score + (2 * d) ** 0.5 * noise)

@@ -101,6 +101,21 @@ class Trainer:
         self.step = int(ckpt.get("step", 0))
         self.train_seconds = 60.0 * float((ckpt.get("metadata") or {}).get("train_minutes", 0.0))
 
+    def initialise_from(self, path: str | Path) -> None:
+        """Take the (EMA) weights of another checkpoint as a starting point (stage II, fine-tune).
+
+        Heads missing from the source (e.g. an energy head when starting DAO-P from DAO-G) keep
+        their fresh initialisation; optimiser state and step start anew.
+        """
+        ckpt = load_checkpoint(path, map_location=self.device)
+        source = ckpt.get("ema") or ckpt["model"]
+        own = self.model.state_dict()
+        shared = {k: v.to(own[k].dtype) for k, v in source.items() if k in own and own[k].shape == v.shape}
+        if len(shared) < len([k for k in own if not k.startswith("energy_head")]):
+            raise CheckpointError(f"'{path}' holds a model of another architecture; cannot initialise from it")
+        self.model.load_state_dict(shared, strict=False)
+        self.ema = {k: v.detach().clone().float() for k, v in self.model.state_dict().items()}
+
     # ------------------------------------------------------------------ training
     def _update_ema(self) -> None:
         decay = min(self.config.ema_decay, (1 + self.step) / (10 + self.step))

@@ -8,6 +8,19 @@ from dao_engine.crystal.batch import CrystalBatch
 from dao_engine.diffusion.joint import JointDiffusion
 
 
+def intermediate_energy_loss(predicted: torch.Tensor, target: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
+    """L_IEP = mean (exp(−f) − exp(−β E₀))² (Eq. 10) over entries with a finite target.
+
+    Its minimiser over f for a given noised input is −log E[exp(−β E₀) | M_t] (Appendix 3.1).
+    predicted, target: (B,) normalised energies.
+    """
+    known = torch.isfinite(target)
+    if not bool(known.any()):
+        return predicted.sum() * 0.0
+    f = predicted.float()[known]
+    return ((torch.exp(-f) - torch.exp(-beta * target.float()[known])) ** 2).mean()
+
+
 def csp_loss(
     model: torch.nn.Module,
     diffusion: JointDiffusion,
@@ -27,11 +40,7 @@ def csp_loss(
     parts = diffusion.losses(out.eps_lattice, out.score_frac, noised)
     total = parts["lattice"] + parts["frac"]
     if energy_weight > 0 and energy is not None and out.energy is not None:
-        known = torch.isfinite(energy)
-        if bool(known.any()):
-            pred = out.energy.float()[known]
-            iep = ((torch.exp(-pred) - torch.exp(-energy[known].float())) ** 2).mean()
-            parts["energy"] = iep
-            total = total + energy_weight * iep
+        parts["energy"] = intermediate_energy_loss(out.energy, energy)
+        total = total + energy_weight * parts["energy"]
     parts["total"] = total
     return parts

@@ -33,7 +33,7 @@ def _analytic_denoiser(diffusion: JointDiffusion):
             log_w.append(torch.logsumexp(-(shifted**2) / (2 * sigma[..., None] ** 2), dim=-1))
         w = torch.softmax(torch.stack(log_w), dim=0)
         g = (w * torch.stack(parts)).sum(0)
-        return eps, g / sig.lambda_bar[t][:, None, None].to(frac.dtype).sqrt()
+        return eps, g / sig.lambda_bar[t][:, None, None].to(frac.dtype).sqrt(), None
 
     return denoise
 
@@ -92,5 +92,6 @@ def test_events_count_and_final_flag():
 def test_bad_config_is_rejected():
     with pytest.raises(ConfigError):
         SamplerConfig(steps=0)
-    with pytest.raises(ConfigError):
-        PCSampler(JointDiffusion(), _analytic_denoiser(JointDiffusion()), SamplerConfig(guidance=1.0))
+    sampler = PCSampler(JointDiffusion(), _analytic_denoiser(JointDiffusion()), SamplerConfig(guidance=1.0, steps=3))
+    with pytest.raises(ConfigError, match="energy model"):
+        list(sampler.iterate(torch.ones(1, 1, dtype=torch.long)))

@@ -1,0 +1,55 @@
+"""The façade the app uses: progress events, frames, cancel, reproducibility, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from dao_engine import api
+from dao_engine.errors import CancelledError, CheckpointError, CompositionError
+
+
+def _request(tiny_checkpoint, **kw) -> api.PredictRequest:
+    base = dict(formula="NaCl", z=2, shots=2, steps=6, checkpoint=str(tiny_checkpoint), device="cpu")
+    return api.PredictRequest(**{**base, **kw})
+
+
+def test_progress_then_result_with_frames(tiny_checkpoint):
+    items = list(api.predict_iter(_request(tiny_checkpoint, keep_every=2)))
+    progress, result = items[:-1], items[-1]
+    assert [p.step for p in progress] == list(range(1, 7))
+    assert progress[-1].eta_s == 0.0
+    assert isinstance(result, api.PredictionResult)
+    assert [c.shot for c in result.candidates] == [1, 2]
+    assert [step for step, _ in result.frames] == [2, 4, 6]
+    assert all(len(frame) == 2 for _, frame in result.frames)
+    last = result.frames[-1][1][0]
+    torch.testing.assert_close(torch.as_tensor(last.lattice), torch.as_tensor(result.candidates[0].crystal.lattice))
+    assert result.candidates[0].crystal.formula() == "Na2Cl2"
+
+
+def test_same_seed_same_structures(tiny_checkpoint):
+    a = api.predict(_request(tiny_checkpoint, seed=3)).candidates[0].crystal
+    b = api.predict(_request(tiny_checkpoint, seed=3)).candidates[0].crystal
+    c = api.predict(_request(tiny_checkpoint, seed=4)).candidates[0].crystal
+    assert (a.lattice == b.lattice).all() and (a.frac == b.frac).all()
+    assert not (a.lattice == c.lattice).all()
+
+
+def test_cancel_stops_between_steps(tiny_checkpoint):
+    seen = []
+    gen = api.predict_iter(_request(tiny_checkpoint, steps=50), should_stop=lambda: len(seen) >= 3)
+    with pytest.raises(CancelledError, match="step 3 of 50"):
+        for item in gen:
+            seen.append(item)
+    assert len(seen) == 3
+
+
+def test_errors_are_domain_errors(tiny_checkpoint, tmp_path, monkeypatch):
+    with pytest.raises(CompositionError, match="at most 12 atoms"):
+        api.predict(_request(tiny_checkpoint, z=10))
+    with pytest.raises(CheckpointError, match="no such checkpoint"):
+        api.predict(_request(tmp_path / "none.pt"))
+    monkeypatch.setenv("DAO_MODEL", str(tmp_path / "absent.pt"))
+    with pytest.raises(CheckpointError, match="default model"):
+        api.get_model(None)

@@ -1,0 +1,84 @@
+"""The ``dao`` command line end to end, and its one-line errors for bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dao_engine.cli import main
+from dao_engine.io.structure_files import read_structure
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_predict_writes_one_cif_per_shot_and_a_table(tiny_checkpoint, tmp_path, capsys):
+    out = tmp_path / "pred"
+    code = main(["predict", "NaCl", "--z", "2", "--shots", "3", "--steps", "5", "--checkpoint",
+                 str(tiny_checkpoint), "--out", str(out), "--quiet", "--p1"])
+    assert code == 0
+    files = sorted(out.glob("*.cif"))
+    assert len(files) == 3
+    crystal = read_structure(files[0])
+    assert sorted(crystal.symbols) == ["Cl", "Cl", "Na", "Na"]
+    table = capsys.readouterr().out
+    assert "space group" in table and table.count("NaCl_shot") == 3
+
+
+def test_symmetrized_output_is_default(tiny_checkpoint, tmp_path):
+    out = tmp_path / "sym"
+    assert main(["predict", "CsCl", "--shots", "1", "--steps", "3", "--checkpoint", str(tiny_checkpoint),
+                 "--out", str(out), "--quiet"]) == 0
+    text = next(out.glob("*.cif")).read_text()
+    assert "_symmetry_space_group_name_H-M" in text or "_space_group_name_H-M" in text
+
+
+def test_info(tiny_checkpoint, capsys):
+    assert main(["info", str(tiny_checkpoint)]) == 0
+    text = capsys.readouterr().out
+    assert "dao-g" in text and "step            3" in text
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["predict", "NaXx"], "unknown element"),
+        (["predict", "(Ba0.5Sr0.5)TiO3"], "disordered compositions are not supported"),
+        (["predict", "   "], "empty"),
+        (["predict", "NaCl", "--z", "40"], "at most 12 atoms"),
+        (["info", "missing.pt"], "no such checkpoint"),
+    ],
+)
+def test_bad_input_gives_one_line(tiny_checkpoint, capsys, args, message):
+    if args[0] == "predict":
+        args = [*args, "--checkpoint", str(tiny_checkpoint), "--quiet"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_bad_input_has_no_traceback_in_a_real_process(tmp_path):
+    env = {**os.environ, "DAO_MODEL": str(tmp_path / "absent.pt")}
+    proc = subprocess.run([sys.executable, "-m", "dao_engine.cli", "predict", "NaCl"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "default model" in proc.stderr
+
+
+def test_engine_imports_without_gui_packages():
+    code = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] in {'PySide6','pyvista','pyvistaqt','superqt','qasync'}:\n"
+        "            raise ImportError('blocked ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import dao_engine.api, dao_engine.cli, dao_engine.training, dao_engine.datasets\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
