@@ -21,18 +21,30 @@ class ErrorReport:
 
 
 _ADVICE: list[tuple[type[BaseException], str, str]] = [
-    (api.CompositionError, "Composition not understood",
-     "Fix the formula (element symbols are case-sensitive, counts must be whole numbers) "
-     "or choose a smaller Z."),
-    (api.StructureParseError, "Structure file not readable",
-     "Check that the file is an ordered CIF, POSCAR or extended XYZ structure; "
-     "partially occupied sites must be resolved first."),
-    (api.CheckpointError, "Model checkpoint problem",
-     "Open a checkpoint made by 'dao train' (Predict ▸ Model ▸ Open checkpoint…), "
-     "or reinstall DAO Studio to restore the shipped model."),
+    (
+        api.CompositionError,
+        "Composition not understood",
+        "Fix the formula (element symbols are case-sensitive, counts must be whole numbers) "
+        "or choose a smaller Z.",
+    ),
+    (
+        api.StructureParseError,
+        "Structure file not readable",
+        "Check that the file is an ordered CIF, POSCAR or extended XYZ structure; "
+        "partially occupied sites must be resolved first.",
+    ),
+    (
+        api.CheckpointError,
+        "Model checkpoint problem",
+        "Open a checkpoint made by 'dao train' (Predict ▸ Model ▸ Open checkpoint…), "
+        "or reinstall DAO Studio to restore the shipped model.",
+    ),
     (api.ConfigError, "Invalid setting", "Change the highlighted setting and try again."),
-    (api.SymmetryError, "Symmetry analysis failed",
-     "Try a smaller symmetry tolerance, or export in P1."),
+    (
+        api.SymmetryError,
+        "Symmetry analysis failed",
+        "Try a smaller symmetry tolerance, or export in P1.",
+    ),
     (api.CancelledError, "Cancelled", ""),
 ]
 
@@ -58,7 +70,8 @@ def describe(exc: BaseException, context: str = "") -> ErrorReport:
         return ErrorReport("DAO Studio", f"{prefix}{exc}", "")
     if isinstance(exc, OSError):
         return ErrorReport(
-            "File error", f"{prefix}{exc.strerror or exc} ({exc.filename or ''})".strip(),
+            "File error",
+            f"{prefix}{exc.strerror or exc} ({exc.filename or ''})".strip(),
             "Check that the folder exists and that you may write to it.",
         )
     return ErrorReport(

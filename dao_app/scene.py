@@ -18,6 +18,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dao_app import elements
+from dao_engine import api
+
+#: Which cell to draw: the structure as given, or a standard setting (spglib, symprec 0.1 Å).
+CELLS: dict[str, str] = {
+    "as_is": "As given",
+    "conventional": "Conventional",
+    "primitive": "Primitive",
+    "niggli": "Niggli",
+}
 
 #: Two atoms bond when closer than BOND_FACTOR × (sum of covalent radii) and farther than 0.4 Å.
 BOND_FACTOR = 1.15
@@ -42,12 +51,15 @@ class SceneOptions:
     show_labels: bool = False
     show_boundary: bool = True
     atom_scale: float = 0.45
+    cell: str = "as_is"
 
     def __post_init__(self) -> None:
         if len(self.supercell) != 3 or not all(1 <= int(n) <= 4 for n in self.supercell):
             raise ValueError(f"supercell repeats must be 1–4 per axis, got {self.supercell}")
         if self.scheme not in elements.SCHEMES:
             raise ValueError(f"unknown colour scheme {self.scheme!r}")
+        if self.cell not in CELLS:
+            raise ValueError(f"unknown cell setting {self.cell!r}; choose one of {sorted(CELLS)}")
 
 
 @dataclass
@@ -72,8 +84,9 @@ class Scene:
         return len(self.bond_segments) // 2
 
 
-def block_fractional(frac: np.ndarray, species: np.ndarray, reps: tuple[int, int, int],
-                     boundary: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def block_fractional(
+    frac: np.ndarray, species: np.ndarray, reps: tuple[int, int, int], boundary: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fractional positions of the supercell block (plus far-face images when ``boundary``).
 
     Returns (frac (M, 3) in units of the unit cell, species (M,), in_first_cell (M,) bool).
@@ -125,24 +138,43 @@ def cell_edges(lattice: np.ndarray, reps: tuple[int, int, int] = (1, 1, 1)) -> n
     """(12, 2, 3) Å: the edges of the parallelepiped spanned by reps[i] × lattice row i."""
     corners = np.array(list(itertools.product((0, 1), repeat=3)), dtype=float)
     span = np.asarray(lattice, dtype=float) * np.asarray(reps, dtype=float)[:, None]
-    edges = [(a, b) for a, b in itertools.combinations(range(8), 2)
-             if np.abs(corners[a] - corners[b]).sum() == 1]
+    edges = [
+        (a, b)
+        for a, b in itertools.combinations(range(8), 2)
+        if np.abs(corners[a] - corners[b]).sum() == 1
+    ]
     return np.array([[corners[a] @ span, corners[b] @ span] for a, b in edges])
 
 
-def build_scene(crystal, options: SceneOptions | None = None) -> Scene:  # noqa: ANN001
-    """The arrays that draw ``crystal`` (a :class:`dao_engine.api.Crystal`) with ``options``.
+def cell_setting(crystal: api.Crystal, cell: str) -> api.Crystal:
+    """``crystal`` in the chosen setting (see :data:`CELLS`); raises ``api.SymmetryError``."""
+    if cell == "conventional":
+        return api.symmetrized(crystal)
+    if cell == "primitive":
+        return api.primitive(crystal)
+    if cell == "niggli":
+        return api.niggli(crystal)
+    return crystal
 
-    Raises ValueError when the supercell would draw more than MAX_DRAWN_ATOMS atoms.
+
+def build_scene(crystal: api.Crystal, options: SceneOptions | None = None) -> Scene:
+    """The arrays that draw ``crystal`` with ``options``.
+
+    Raises ValueError when the supercell would draw more than MAX_DRAWN_ATOMS atoms, and
+    ``api.SymmetryError`` when a standard cell setting cannot be found.
     """
     options = options or SceneOptions()
+    crystal = cell_setting(crystal, options.cell)
     reps = tuple(int(n) for n in options.supercell)
     drawn = crystal.num_atoms * int(np.prod(reps))
     if drawn > MAX_DRAWN_ATOMS:
-        raise ValueError(f"a {reps[0]}×{reps[1]}×{reps[2]} supercell would draw {drawn} atoms "
-                         f"(limit {MAX_DRAWN_ATOMS}); choose fewer repeats")
-    frac, species, first = block_fractional(crystal.frac, crystal.species, reps,
-                                            options.show_boundary)
+        raise ValueError(
+            f"a {reps[0]}×{reps[1]}×{reps[2]} supercell would draw {drawn} atoms "
+            f"(limit {MAX_DRAWN_ATOMS}); choose fewer repeats"
+        )
+    frac, species, first = block_fractional(
+        crystal.frac, crystal.species, reps, options.show_boundary
+    )
     positions = frac @ crystal.lattice
     table = elements.colour_map(crystal.species, options.scheme)
     colours = np.array([table[int(z)] for z in species], dtype=np.uint8).reshape(-1, 3)

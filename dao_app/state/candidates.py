@@ -28,7 +28,8 @@ class CandidateRecord:
         shot: 1-based shot index within its job, or None.
         rank: position within its job by predicted energy (by shot while energies are unknown).
         energy_per_atom: predicted energy in eV/atom, or None when the model predicts none.
-        model: which model predicted it (file name), "" for imported structures.
+        model: which model generated it (file name), "" for imported structures.
+        energy_label: what the energy is and which model predicted it ("" when none).
         space_group: (symbol, number) at the list's current ``symprec``.
         match: comparison with the reference, None when no reference or not yet computed.
     """
@@ -41,6 +42,7 @@ class CandidateRecord:
     rank: int | None = None
     energy_per_atom: float | None = None
     model: str = ""
+    energy_label: str = ""
     space_group: tuple[str, int] = ("P1", 1)
     volume_per_atom: float = math.nan
     density: float = math.nan
@@ -109,7 +111,7 @@ class CandidateList:
         self.inserted.emit()
 
     def remove_uids(self, uids: Iterable[int]) -> list[tuple[int, CandidateRecord]]:
-        """Remove the given records; returns [(row, record)] in ascending rows, for :meth:`restore`."""
+        """Remove the given records; returns [(row, record)] by ascending row (see restore)."""
         wanted = set(uids)
         removed = [(i, r) for i, r in enumerate(self.records) if r.uid in wanted]
         for row, _ in reversed(removed):

@@ -34,8 +34,13 @@ def safe_name(record: CandidateRecord) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", stem)
 
 
-def export_one(record: CandidateRecord, path: str | Path, fmt: str | None = None,
-               symmetrize: bool = True, symprec: float = api.DEFAULT_SYMPREC) -> Path:
+def export_one(
+    record: CandidateRecord,
+    path: str | Path,
+    fmt: str | None = None,
+    symmetrize: bool = True,
+    symprec: float = api.DEFAULT_SYMPREC,
+) -> Path:
     """Write one candidate; ``fmt`` None infers the format from the file name.
 
     Raises ``api.StructureParseError`` for an unknown format and OSError when the file cannot
@@ -45,8 +50,13 @@ def export_one(record: CandidateRecord, path: str | Path, fmt: str | None = None
     return api.write_structure(crystal, path, fmt=fmt, symmetrize=symmetrize, symprec=symprec)
 
 
-def export_many(records: Sequence[CandidateRecord], directory: str | Path, fmt: str = "cif",
-                symmetrize: bool = True, symprec: float = api.DEFAULT_SYMPREC) -> list[Path]:
+def export_many(
+    records: Sequence[CandidateRecord],
+    directory: str | Path,
+    fmt: str = "cif",
+    symmetrize: bool = True,
+    symprec: float = api.DEFAULT_SYMPREC,
+) -> list[Path]:
     """Write each candidate to ``directory/<formula>_<uid><suffix>``; returns the paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

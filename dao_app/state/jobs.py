@@ -68,6 +68,7 @@ class JobOutput:
     model_path: str = ""
     seconds: float = 0.0
     total_steps: int = 0
+    energy_label: str = ""
 
     @property
     def shots(self) -> int:

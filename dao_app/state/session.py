@@ -7,8 +7,8 @@ File format (``*.daosession``, UTF-8 JSON), schema ``dao-studio-session`` versio
      "symprec": 0.1,
      "reference": {"path": "...", "crystal": CRYSTAL} | null,
      "candidates": [{"uid", "source", "job_id", "shot", "rank", "energy_per_atom", "model",
-                     "crystal": CRYSTAL}, ...],
-     "jobs": [{"job_id", "formula", "model_path", "seconds", "total_steps",
+                     "energy_label", "crystal": CRYSTAL}, ...],
+     "jobs": [{"job_id", "formula", "model_path", "seconds", "total_steps", "energy_label",
                "energy_trajectories": [[...]], "frames": [[step, [CRYSTAL, ...]], ...]}]}
 
 CRYSTAL = {"label", "lattice": 3×3 Å (rows a, b, c), "frac": N×3, "species": N atomic numbers}.
@@ -77,7 +77,9 @@ def session_to_dict(session: Session) -> dict[str, Any]:
         "version": VERSION,
         "inputs": dict(session.inputs),
         "symprec": session.candidates.symprec,
-        "reference": None if ref is None else {"path": ref.path, "crystal": crystal_to_dict(ref.crystal)},
+        "reference": None
+        if ref is None
+        else {"path": ref.path, "crystal": crystal_to_dict(ref.crystal)},
         "candidates": [_record_to_dict(r) for r in session.candidates],
         "jobs": [_output_to_dict(o) for o in session.jobs.outputs.values()],
     }
@@ -85,15 +87,26 @@ def session_to_dict(session: Session) -> dict[str, Any]:
 
 def _record_to_dict(r: CandidateRecord) -> dict[str, Any]:
     return {
-        "uid": r.uid, "source": r.source, "job_id": r.job_id, "shot": r.shot, "rank": r.rank,
-        "energy_per_atom": r.energy_per_atom, "model": r.model, "crystal": crystal_to_dict(r.crystal),
+        "uid": r.uid,
+        "source": r.source,
+        "job_id": r.job_id,
+        "shot": r.shot,
+        "rank": r.rank,
+        "energy_per_atom": r.energy_per_atom,
+        "model": r.model,
+        "energy_label": r.energy_label,
+        "crystal": crystal_to_dict(r.crystal),
     }
 
 
 def _output_to_dict(o: JobOutput) -> dict[str, Any]:
     return {
-        "job_id": o.job_id, "formula": o.formula, "model_path": o.model_path,
-        "seconds": o.seconds, "total_steps": o.total_steps,
+        "job_id": o.job_id,
+        "formula": o.formula,
+        "model_path": o.model_path,
+        "seconds": o.seconds,
+        "total_steps": o.total_steps,
+        "energy_label": o.energy_label,
         "energy_trajectories": o.energy_trajectories,
         "frames": [[step, [crystal_to_dict(c) for c in crystals]] for step, crystals in o.frames],
     }
@@ -112,9 +125,14 @@ def session_from_dict(data: dict[str, Any], where: str = "session") -> Session:
         candidates = CandidateList(symprec=float(data.get("symprec", api.DEFAULT_SYMPREC)))
         records = [
             candidates.new_record(
-                crystal_from_dict(c["crystal"]), str(c.get("source", "")), job_id=c.get("job_id"),
-                shot=c.get("shot"), rank=c.get("rank"), energy_per_atom=c.get("energy_per_atom"),
+                crystal_from_dict(c["crystal"]),
+                str(c.get("source", "")),
+                job_id=c.get("job_id"),
+                shot=c.get("shot"),
+                rank=c.get("rank"),
+                energy_per_atom=c.get("energy_per_atom"),
                 model=str(c.get("model", "")),
+                energy_label=str(c.get("energy_label", "")),
             )
             for c in data.get("candidates", [])
         ]
@@ -124,17 +142,31 @@ def session_from_dict(data: dict[str, Any], where: str = "session") -> Session:
         jobs = JobList()
         for o in data.get("jobs", []):
             out = JobOutput(
-                int(o["job_id"]), str(o.get("formula", "")), [list(map(float, t)) for t in o.get("energy_trajectories", [])],
-                [(int(step), [crystal_from_dict(c) for c in cs]) for step, cs in o.get("frames", [])],
-                str(o.get("model_path", "")), float(o.get("seconds", 0.0)), int(o.get("total_steps", 0)),
+                int(o["job_id"]),
+                str(o.get("formula", "")),
+                [list(map(float, t)) for t in o.get("energy_trajectories", [])],
+                [
+                    (int(step), [crystal_from_dict(c) for c in cs])
+                    for step, cs in o.get("frames", [])
+                ],
+                str(o.get("model_path", "")),
+                float(o.get("seconds", 0.0)),
+                int(o.get("total_steps", 0)),
+                str(o.get("energy_label", "")),
             )
             jobs.outputs[out.job_id] = out
             jobs.reserve_ids(out.job_id)
         ref = data.get("reference")
-        reference = None if not ref else Reference(crystal_from_dict(ref["crystal"]), str(ref.get("path", "")))
+        reference = (
+            None
+            if not ref
+            else Reference(crystal_from_dict(ref["crystal"]), str(ref.get("path", "")))
+        )
     except (KeyError, TypeError, ValueError, api.DaoError) as exc:
-        raise SessionFileError(f"{where} is damaged ({type(exc).__name__}: {exc}); "
-                               "open the autosave copy or an older session") from exc
+        raise SessionFileError(
+            f"{where} is damaged ({type(exc).__name__}: {exc}); "
+            "open the autosave copy or an older session"
+        ) from exc
     for record in records:
         if record.job_id is not None:
             jobs.reserve_ids(record.job_id)
@@ -149,8 +181,9 @@ def save_session(session: Session, path: str | os.PathLike[str]) -> Path:
         tmp.write_text(json.dumps(session_to_dict(session)), encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        raise SessionFileError(f"cannot write the session to '{path}': {exc.strerror or exc}; "
-                               "choose another folder") from exc
+        raise SessionFileError(
+            f"cannot write the session to '{path}': {exc.strerror or exc}; choose another folder"
+        ) from exc
     return path
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from dao_app.state.jobs import JobList, JobOutput, JobStatus
 from dao_engine import api
@@ -101,12 +101,19 @@ class JobRunner(QObject):
             self.cancel(job.job_id)
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Cancel everything and wait for the worker thread; True when it ended in time."""
+        """Cancel everything and wait for the worker thread; True when it ended in time.
+
+        The worker's last signals (cancelled, finished) are delivered before returning, so
+        job statuses are final and ``busy`` is False afterwards.
+        """
         self.cancel_all()
         thread = self._thread
         if thread is None:
             return True
-        return bool(thread.wait(timeout_ms))
+        ended = bool(thread.wait(timeout_ms))
+        if ended:
+            QCoreApplication.sendPostedEvents(self, 0)
+        return ended
 
     def _start_next(self) -> None:
         job = self.jobs.next_queued()
@@ -135,8 +142,14 @@ class JobRunner(QObject):
         assert self._current is not None
         job = self.jobs.get(self._current)
         note = job.message if job is not None and job.message == "stopping…" else ""
-        self.jobs.update(self._current, step=progress.step, total=progress.total,
-                         elapsed_s=progress.elapsed_s, eta_s=progress.eta_s, message=note)
+        self.jobs.update(
+            self._current,
+            step=progress.step,
+            total=progress.total,
+            elapsed_s=progress.elapsed_s,
+            eta_s=progress.eta_s,
+            message=note,
+        )
         self.job_progress.emit(self._current, progress)
 
     @Slot(object)
@@ -144,11 +157,22 @@ class JobRunner(QObject):
         assert self._current is not None
         job_id = self._current
         self.jobs.outputs[job_id] = JobOutput(
-            job_id, result.request.formula, result.energy_trajectories, result.frames,
-            result.model_path, result.seconds, result.request.steps,
+            job_id,
+            result.request.formula,
+            result.energy_trajectories,
+            result.frames,
+            result.model_path,
+            result.seconds,
+            result.request.steps,
+            getattr(result, "energy_label", None) or "",
         )
-        self.jobs.update(job_id, status=JobStatus.FINISHED, num_candidates=len(result.candidates),
-                         message=f"{result.seconds:.1f} s", eta_s=0.0)
+        self.jobs.update(
+            job_id,
+            status=JobStatus.FINISHED,
+            num_candidates=len(result.candidates),
+            message=f"{result.seconds:.1f} s",
+            eta_s=0.0,
+        )
         self.job_finished.emit(job_id, result)
 
     @Slot(object)

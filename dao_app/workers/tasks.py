@@ -8,6 +8,7 @@ slots on the GUI thread. Callers tag keys so they can ignore answers that are ou
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,8 @@ class TaskRunner(QObject):
         self._relay.errored.connect(self._on_errored)
         self._tasks: dict[int, tuple[str, _Task]] = {}
         self._counter = 0
+        # Finished tasks are kept a little longer: the pool thread may still be unwinding run().
+        self._retired: deque[_Task] = deque(maxlen=16)
 
     def start(self, key: str, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` in the background; answer with ``finished``/``failed`` for ``key``."""
@@ -68,10 +71,13 @@ class TaskRunner(QObject):
 
     @Slot(int, object)
     def _on_returned(self, number: int, value: object) -> None:
-        key, _task = self._tasks.pop(number, ("", None))
-        self.finished.emit(key, value)
+        self.finished.emit(self._retire(number), value)
 
     @Slot(int, object)
     def _on_errored(self, number: int, exc: object) -> None:
-        key, _task = self._tasks.pop(number, ("", None))
-        self.failed.emit(key, exc)
+        self.failed.emit(self._retire(number), exc)
+
+    def _retire(self, number: int) -> str:
+        key, task = self._tasks.pop(number)
+        self._retired.append(task)
+        return key

@@ -22,7 +22,7 @@ from tests.helpers.fixtures import cscl, nacl, si
 pytestmark = pytest.mark.slow
 
 CONFIG = CrysformerConfig(num_layers=3, width=64, heads=4, edge_width=32, fourier_frequencies=16, max_atoms=8)
-SHOTS = 3
+SHOTS = 4
 
 
 def _match_counts(model: Crysformer, references, seed: int = 0) -> list[int]:
@@ -56,4 +56,5 @@ def test_trained_model_reproduces_the_crystals(references):
     losses = [event.loss for event in trainer.run()]
     assert losses[-1] < 0.8 * losses[0]
     counts = _match_counts(trainer.ema_model(), references)
+    # Measured once with these seeds: 12 of 12 shots match (another sampling seed gave 10 of 12).
     assert all(c >= 2 for c in counts), f"matches per crystal (of {SHOTS}): {counts}"

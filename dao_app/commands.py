@@ -1,0 +1,31 @@
+"""Undoable edits of the candidate list (QUndoStack commands)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtGui import QUndoCommand
+
+from dao_app.state.candidates import CandidateList, CandidateRecord
+
+
+class RemoveCandidates(QUndoCommand):
+    """Remove candidates by uid; undo puts them back at their rows with all their data."""
+
+    def __init__(self, candidates: CandidateList, uids: Iterable[int]) -> None:
+        self.uids = sorted(set(uids))
+        n = len(self.uids)
+        super().__init__(f"Remove {n} candidate{'s' if n != 1 else ''}")
+        self.candidates = candidates
+        self.removed: list[tuple[int, CandidateRecord]] = []
+
+    def redo(self) -> None:
+        self.removed = self.candidates.remove_uids(self.uids)
+
+    def undo(self) -> None:
+        for _row, record in self.removed:
+            record.match = (
+                None  # the reference may have changed meanwhile; recomputed by the window
+            )
+        self.candidates.restore(self.removed)
+        self.removed = []

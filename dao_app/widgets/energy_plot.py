@@ -1,0 +1,103 @@
+"""Predicted energy versus denoising step for every shot (matplotlib, embedded)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+NO_ENERGY_TEXT = (
+    "This model predicts no energies, so there is no curve to draw.\n"
+    "Energy curves appear with a model that has an energy head (DAO-P)."
+)
+
+
+class EnergyPlot(FigureCanvasQTAgg):
+    """``set_trajectories`` draws one line per shot; ``set_marker`` moves the step marker."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self.figure = Figure(figsize=(5, 3), layout="constrained")
+        super().__init__(self.figure)
+        self.setParent(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(160)
+        self.axes = self.figure.add_subplot()
+        self.trajectories: list[list[float]] = []
+        self.highlight: int | None = None
+        self._marker = None
+        self._dark = False
+        self.set_trajectories([], 0)
+
+    def set_dark(self, dark: bool) -> None:
+        self._dark = dark
+        self._redraw()
+
+    def set_trajectories(
+        self,
+        trajectories: Sequence[Sequence[float]],
+        total_steps: int,
+        highlight: int | None = None,
+        title: str = "",
+    ) -> None:
+        """One curve per shot (energy per step, eV/atom); ``highlight`` is a 1-based shot."""
+        self.trajectories = [list(t) for t in trajectories]
+        self.total_steps = total_steps
+        self.highlight = highlight
+        self.title = title
+        self._redraw()
+
+    def _redraw(self) -> None:
+        fg, bg = ("#d8d8d8", "#1f2024") if self._dark else ("#202020", "#ffffff")
+        ax = self.axes
+        ax.clear()
+        self.figure.set_facecolor(bg)
+        ax.set_facecolor(bg)
+        for spine in ax.spines.values():
+            spine.set_color(fg)
+        ax.tick_params(colors=fg)
+        ax.set_xlabel("denoising step", color=fg)
+        ax.set_ylabel("predicted energy (eV/atom)", color=fg)
+        if self.title:
+            ax.set_title(self.title, color=fg, fontsize=10)
+        if not self.trajectories:
+            ax.text(
+                0.5,
+                0.5,
+                NO_ENERGY_TEXT,
+                ha="center",
+                va="center",
+                wrap=True,
+                transform=ax.transAxes,
+                color=fg,
+                fontsize=9,
+            )
+            ax.set_xlim(0, max(self.total_steps, 1))
+            ax.set_yticks([])
+        for shot, energies in enumerate(self.trajectories, start=1):
+            chosen = self.highlight in (None, shot)
+            ax.plot(
+                range(1, len(energies) + 1),
+                energies,
+                lw=1.6 if chosen else 0.8,
+                alpha=1.0 if chosen else 0.35,
+                label=f"shot {shot}" if chosen else None,
+            )
+        self._marker = ax.axvline(0, color="#d62728", lw=1.2, visible=False)
+        self.draw_idle()
+
+    def set_marker(self, step: int | None) -> None:
+        """Show a vertical line at ``step`` (None hides it)."""
+        if self._marker is None:
+            return
+        self._marker.set_visible(step is not None)
+        if step is not None:
+            self._marker.set_xdata([step, step])
+        self.draw_idle()
+
+    @property
+    def marker_step(self) -> int | None:
+        if self._marker is None or not self._marker.get_visible():
+            return None
+        return int(self._marker.get_xdata()[0])

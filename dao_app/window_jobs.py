@@ -1,0 +1,85 @@
+"""Prediction jobs in the main window: submit, cancel, live preview, results into the table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Slot
+
+from dao_engine import api
+
+if TYPE_CHECKING:
+    from dao_app.main_window import MainWindow
+
+
+class WindowJobsMixin:
+    """Mixed into :class:`~dao_app.main_window.MainWindow`."""
+
+    @Slot(object)
+    def submit(self: MainWindow, request: api.PredictRequest) -> int:
+        """Queue a prediction (the form's Predict button lands here)."""
+        self.statusBar().showMessage(f"Queued: {request.formula}, {request.shots} shots")
+        return self.runner.submit(request)  # job_started updates the message when it runs
+
+    @Slot()
+    def predict(self: MainWindow) -> None:
+        if self.form.is_valid():
+            self.form.request_prediction()
+        else:
+            self.statusBar().showMessage(f"Cannot predict yet: {self.form.problem}")
+
+    @Slot()
+    def cancel_job(self: MainWindow) -> None:
+        self.job_panel.cancel_current()
+
+    @Slot(int)
+    def _on_job_started(self: MainWindow, job_id: int) -> None:
+        job = self.session.jobs.get(job_id)
+        self.statusBar().showMessage(f"{job.title if job else f'Job {job_id}'}: running")
+
+    @Slot(int, object)
+    def _on_job_progress(self: MainWindow, job_id: int, progress: api.PredictProgress) -> None:
+        """Live preview: while nothing is selected, show shot 1 as it is being denoised."""
+        if progress.frame and not self.selected_records():
+            self.view.set_crystal(
+                progress.frame[0],
+                f"<b>Job {job_id}</b> · shot 1 · step "
+                f"{progress.step}/{progress.total} (live preview)",
+            )
+
+    @Slot(int, object)
+    def _on_job_finished(self: MainWindow, job_id: int, result: api.PredictionResult) -> None:
+        if job_id in self.stale_jobs:
+            return
+        model = Path(result.model_path).name
+        c = self.session.candidates
+        records = [
+            c.new_record(
+                cand.crystal,
+                f"Job {job_id}",
+                job_id=job_id,
+                shot=cand.shot,
+                rank=rank,
+                energy_per_atom=cand.energy_per_atom,
+                model=model,
+                energy_label=getattr(result, "energy_label", None) or "",
+            )
+            for rank, cand in enumerate(result.candidates, start=1)
+        ]
+        c.add(records)
+        self.matcher.match(records)
+        self.sessions.mark_dirty()
+        self.select_uids([records[0].uid])
+        self.candidates_added.emit([r.uid for r in records])
+        self.statusBar().showMessage(
+            f"Job {job_id}: {len(records)} candidates in {result.seconds:.1f} s ({model})"
+        )
+
+    @Slot(int, object)
+    def _on_job_failed(self: MainWindow, job_id: int, exc: BaseException) -> None:
+        self.errors.report(exc, f"Job {job_id}")
+
+    @Slot(int)
+    def _on_job_cancelled(self: MainWindow, job_id: int) -> None:
+        self.statusBar().showMessage(f"Job {job_id} cancelled.")

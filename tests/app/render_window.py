@@ -1,0 +1,186 @@
+"""Render the real DAO Studio window on an X display (Xvfb) and report or save pixels.
+
+Run by ``test_render_xvfb.py`` in a subprocess (Qt's platform cannot change inside the
+offscreen test process), and by hand to refresh the README screenshots::
+
+    Xvfb :99 -screen 0 1600x1000x24 &
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb python tests/app/render_window.py check --checkpoint M.pt
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb python tests/app/render_window.py screenshots \
+        --checkpoint M.pt --out docs/screenshots
+
+``check`` prints one JSON line: the standard deviation and number of distinct colours of the
+3-D area (a blank or black OpenGL widget has std ≈ 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+def wait_for(signal, ms: int = 60000) -> None:
+    """Run the event loop until ``signal`` fires (or ``ms`` pass)."""
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def settle(ms: int = 400) -> None:
+    """Let Qt lay out and paint for ``ms`` milliseconds."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def make_window(workdir: Path, checkpoint: str):
+    from dao_app.main_window import MainWindow
+    from dao_app.settings import AppSettings
+
+    window = MainWindow(AppSettings(workdir / "s.ini", workdir / "data"), interactive=False)
+    window.resize(1560, 960)
+    window.move(0, 0)
+    window.show()
+    window.form.set_checkpoint(checkpoint)
+    wait_for(window.form.model_checked)
+    return window
+
+
+def grab_window(window) -> "QImage":  # noqa: F821, UP037
+    """The window as the X server shows it (includes the OpenGL areas)."""
+    settle()
+    screen = window.screen()
+    return screen.grabWindow(window.winId())
+
+
+def check(checkpoint: str, workdir: Path) -> dict:
+    from dao_engine import api
+    from tests.helpers.fixtures import nacl
+
+    window = make_window(workdir, checkpoint)
+    cif = api.write_structure(nacl(), workdir / "NaCl.cif")
+    window.import_structures([cif])
+    window.select_uids([window.session.candidates[0].uid])
+    settle(600)
+    image = window.view.image()
+    result = {"has_3d": window.view.has_3d}
+    if image is not None:
+        flat = image.reshape(-1, image.shape[-1])
+        result.update(
+            std=float(image.std()),
+            colours=int(len(np.unique(flat, axis=0))),
+            shape=list(image.shape),
+        )
+    shot = grab_window(window)
+    result["window_size"] = [shot.width(), shot.height()]
+    result["png_bytes"] = window.view.export_png(workdir / "view.png").stat().st_size
+    result["gif_frames"] = _animation_frames(window, workdir)
+    window.close()
+    return result
+
+
+def _animation_frames(window, workdir: Path) -> int:
+    """Predict one shot storing every step, export its animation as GIF, count the frames."""
+    from PIL import Image
+
+    form = window.form
+    form.formula.setText("NaCl")
+    form.shots.setValue(1)
+    form.steps.setValue(4)
+    form.keep_every.setValue(1)
+    form.device.setCurrentText("cpu")
+    window.submit(form.request())
+    wait_for(window.candidates_added)
+    window.tabs.setCurrentWidget(window.trajectory)
+    settle(300)
+    path = window.trajectory.export_animation(workdir / "trajectory.gif")
+    if path is None:
+        return 0
+    with Image.open(path) as gif:
+        return int(gif.n_frames)
+
+
+def screenshots(checkpoint: str, workdir: Path, out: Path) -> list[str]:
+    from dao_engine import api
+    from tests.helpers.fixtures import nacl
+
+    out.mkdir(parents=True, exist_ok=True)
+    window = make_window(workdir, checkpoint)
+    saved: list[str] = []
+
+    def save(name: str) -> None:
+        path = out / f"{name}.png"
+        grab_window(window).save(str(path))
+        saved.append(str(path))
+
+    window.form.formula.setText("NaCl")
+    window.form.shots.setValue(8)
+    window.form.steps.setValue(1000)
+    window.form.keep_every.setValue(25)
+    window.form.device.setCurrentText("cpu")
+    job = window.submit(window.form.request())
+    for _ in range(3):
+        wait_for(window.runner.job_progress)
+    settle(1500)
+    save("prediction_running")
+    wait_for(window.runner.job_finished, 600000)
+    settle(800)
+    cif = api.write_structure(nacl(), workdir / "NaCl_Fm-3m.cif")
+    window.open_reference(cif)
+    wait_for(window.matcher.matches_updated)
+    first = window.session.candidates[0].uid
+    window.select_uids([first])
+    settle(800)
+    save("results_with_reference")
+    window.select_uids([r.uid for r in window.session.candidates][:6])
+    window.compare_selected()
+    wait_for(window.polymorphs.matrix_ready)
+    settle(800)
+    save("polymorph_grid")
+    window.select_uids([first])
+    window.tabs.setCurrentWidget(window.trajectory)
+    frames = window.trajectory.slider.maximum()
+    window.trajectory.slider.setValue(int(frames * 0.6))
+    settle(800)
+    save("trajectory_animation")
+    window.display.dark.setChecked(True)
+    window.tabs.setCurrentIndex(0)
+    window.display.repeats[0].setValue(2)
+    window.display.repeats[1].setValue(2)
+    window.display.repeats[2].setValue(2)
+    settle(800)
+    save("dark_supercell")
+    del job
+    window.close()
+    return saved
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["check", "screenshots"])
+    parser.add_argument("--checkpoint", required=True)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("DAO Studio test")
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.mode == "check":
+            print(json.dumps(check(args.checkpoint, Path(tmp))))
+        else:
+            print(json.dumps(screenshots(args.checkpoint, Path(tmp), Path(args.out))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
