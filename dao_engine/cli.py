@@ -19,6 +19,8 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shots", type=int, default=20, help="number of samples (default 20)")
     p.add_argument("--steps", type=int, default=1000, help="reverse diffusion steps (default 1000)")
     p.add_argument("--guidance", type=float, default=0.0, help="energy-guidance strength s (default 0)")
+    p.add_argument("--energy-checkpoint", default=None,
+                   help="DAO-P model for guidance and ranking (default: the generator's own energy head)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--step-lr", type=float, default=None, help="Langevin corrector scale (default: model's)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
@@ -42,9 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dao", description="DAO crystal structure prediction")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_predict(sub)
+    from dao_engine.cli_relax import add_relax_parsers
     from dao_engine.cli_train import add_train_parser
 
     add_train_parser(sub)
+    add_relax_parsers(sub)
     _add_info(sub)
     return parser
 
@@ -65,7 +69,7 @@ def run_predict(args: argparse.Namespace) -> int:
     request = api.PredictRequest(
         formula=args.formula, z=args.z, num_atoms=args.atoms, shots=args.shots, steps=args.steps,
         guidance=args.guidance, seed=args.seed, device=args.device, checkpoint=args.checkpoint,
-        step_lr=args.step_lr,
+        energy_checkpoint=args.energy_checkpoint, step_lr=args.step_lr,
     )
     show = None if args.quiet else (lambda p: _progress_bar(p.step, p.total, p.eta_s))
     result = api.predict(request, on_progress=show)
@@ -83,6 +87,8 @@ def run_predict(args: argparse.Namespace) -> int:
             f"{c.volume / c.num_atoms:9.3f} {_density(c):8.3f} {energy:>9}  {out / name}"
         )
     print(f"{len(result.candidates)} structures in {result.seconds:.1f} s with {result.model_path}")
+    if result.energy_label:
+        print(f"E = {result.energy_label}; ranked lowest first")
     return 0
 
 
@@ -136,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dao_engine.cli_train import run_train
 
             return run_train(args)
+        if args.command in ("relax", "relax-dataset"):
+            from dao_engine import cli_relax
+
+            return cli_relax.run_relax(args) if args.command == "relax" else cli_relax.run_relax_dataset(args)
         return handlers[args.command](args)
     except DaoError as exc:
         print(f"dao {args.command}: error: {exc}", file=sys.stderr)

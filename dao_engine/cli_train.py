@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from dao_engine.errors import DatasetError
+from dao_engine.model_card import git_commit, write_card
 from dao_engine.training.energy import EnergyNormalisation
 
 
@@ -114,6 +115,7 @@ def run_train(args: argparse.Namespace) -> int:
         "data": source, "structures": len(arrays), "step_lr": args.step_lr, "deduplication": dedup_note,
         "hardware": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
         "command": "dao " + " ".join(sys.argv[1:]),
+        "commit": git_commit(),
     }
     trainer = Trainer(Crysformer(model_cfg), JointDiffusion(), data, train_cfg, device, kind=kind,
                       metadata=metadata, energy_normalisation=norm.to_dict() if norm else None)
@@ -133,5 +135,6 @@ def run_train(args: argparse.Namespace) -> int:
             f"{ev.structures_per_s:.0f} structures/s ETA {ev.eta_s:.0f} s",
             flush=True,
         )
-    print(f"done in {(time.perf_counter() - started) / 60:.1f} min; wrote {out}")
+    card = write_card(out)
+    print(f"done in {(time.perf_counter() - started) / 60:.1f} min; wrote {out} and its model card {card}")
     return 0

@@ -65,25 +65,32 @@ def relax_with_energy_model(batch: CrystalBatch, energy_fn: EnergyFn, config: Re
     def energies(lat: torch.Tensor, fr: torch.Tensor) -> torch.Tensor:
         return energy_fn(lat, fr * mask, batch.species, t0)
 
+    with torch.no_grad():
+        start = energies(lattice, frac).detach()
+    best = {"energy": start.clone(), "lattice": lattice.detach().clone(), "frac": frac.detach().clone()}
+
+    def keep_best(e: torch.Tensor) -> None:
+        """Remember, per crystal, the lowest-energy state seen at any evaluation."""
+        better = torch.isfinite(e) & (e < best["energy"])
+        best["energy"] = torch.where(better, e, best["energy"])
+        best["lattice"][better] = lattice.detach()[better]
+        best["frac"][better] = (wrap(frac.detach()) * mask)[better]
+
     def closure() -> torch.Tensor:
         optimiser.zero_grad()
         e = energies(lattice, frac)
         trajectory.append(e.detach().clone())
+        keep_best(e.detach())
         total = e.sum()
         total.backward()
         return total
 
-    with torch.no_grad():
-        start = energies(lattice, frac).detach()
-    best_e, best_l, best_f = start.clone(), lattice.detach().clone(), frac.detach().clone()
     for _ in range(config.steps):
         optimiser.step(closure)
         with torch.no_grad():
             frac.copy_(wrap(frac) * mask)
-            e = energies(lattice, frac)
-            better = torch.isfinite(e) & (e < best_e)
-            best_e = torch.where(better, e, best_e)
-            best_l[better], best_f[better] = lattice[better], frac[better]
+            keep_best(energies(lattice, frac))
+    best_e, best_l, best_f = best["energy"], best["lattice"], best["frac"]
     relaxed = CrystalBatch(best_l, best_f, batch.species).to_crystals()
     invalid = [check_validity(c) for c in relaxed]
     return RelaxResult(relaxed, start, best_e, trajectory, invalid)

@@ -82,3 +82,44 @@ def test_engine_imports_without_gui_packages():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_relax_with_dao_p_writes_a_valid_structure(tiny_dao_p, tmp_path, capsys):
+    from tests.helpers.fixtures import nacl
+
+    from dao_engine.io.structure_files import write_structure
+
+    src = write_structure(nacl(6.2), tmp_path / "strained.cif", symmetrize=False)
+    out = tmp_path / "relaxed.cif"
+    assert main(["relax", str(src), "--checkpoint", str(tiny_dao_p), "--steps", "2", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "toy strain energy" in text and "→" in text
+    assert read_structure(out).formula(reduced=True) == "NaCl"
+
+
+def test_relax_refuses_a_dao_g_checkpoint(tiny_checkpoint, tmp_path, capsys):
+    from tests.helpers.fixtures import nacl
+
+    from dao_engine.io.structure_files import write_structure
+
+    src = write_structure(nacl(), tmp_path / "nacl.cif")
+    assert main(["relax", str(src), "--checkpoint", str(tiny_checkpoint)]) == 2
+    assert "needs a DAO-P" in capsys.readouterr().err
+
+
+def test_relax_dataset_touches_only_the_unstable_window(tiny_dao_p, tmp_path):
+    import numpy as np
+
+    from dao_engine.datasets.arrays import CrystalArrays
+    from tests.helpers.fixtures import nacl
+
+    crystals = [nacl(6.2), nacl(6.2), nacl(6.2)]
+    arrays = CrystalArrays.from_crystals(crystals)
+    arrays.labels["energy_above_hull"] = np.array([0.0, 0.2, 0.9], dtype=np.float32)
+    src = arrays.save_npz(tmp_path / "in.npz")
+    out = tmp_path / "out.npz"
+    assert main(["relax-dataset", str(tiny_dao_p), "--arrays", str(src), "--out", str(out)]) == 0
+    relaxed = CrystalArrays.load_npz(out)
+    np.testing.assert_allclose(relaxed.lattice[0], arrays.lattice[0])  # stable: kept
+    np.testing.assert_allclose(relaxed.lattice[2], arrays.lattice[2])  # too unstable: kept
+    assert not np.allclose(relaxed.lattice[1], arrays.lattice[1])  # in (0.08, 0.5]: relaxed
