@@ -44,11 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dao", description="DAO crystal structure prediction")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_predict(sub)
+    from dao_engine.cli_evaluate import add_evaluate_parser
     from dao_engine.cli_relax import add_relax_parsers
     from dao_engine.cli_train import add_train_parser
 
     add_train_parser(sub)
     add_relax_parsers(sub)
+    add_evaluate_parser(sub)
     _add_info(sub)
     return parser
 
@@ -142,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dao_engine.cli_train import run_train
 
             return run_train(args)
+        if args.command == "evaluate":
+            from dao_engine.cli_evaluate import run_evaluate
+
+            return run_evaluate(args)
         if args.command in ("relax", "relax-dataset"):
             from dao_engine import cli_relax
 

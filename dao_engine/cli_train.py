@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import signal
 import sys
 import time
 from pathlib import Path
@@ -128,13 +129,27 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"resumed from {out} at step {trainer.step}")
     print(f"training on {len(data)} crystals ({source}) on {device}; checkpoint {out}")
     started = time.perf_counter()
-    for ev in trainer.run(checkpoint_path=out):
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _report(trainer.run(checkpoint_path=out))
+    except KeyboardInterrupt:
+        trainer.save(out)
+        print(f"interrupted at step {trainer.step}; saved {out} (continue with --resume)")
+        return 130
+    card = write_card(out)
+    print(f"done in {(time.perf_counter() - started) / 60:.1f} min; wrote {out} and its model card {card}")
+    return 0
+
+
+def _interrupt(signum, frame) -> None:  # type: ignore[no-untyped-def]
+    raise KeyboardInterrupt
+
+
+def _report(events) -> None:  # type: ignore[no-untyped-def]
+    for ev in events:
         print(
             f"step {ev.step}/{ev.total_steps} epoch {ev.epoch:.1f} loss {ev.loss:.4f} "
             f"({', '.join(f'{k} {v:.3f}' for k, v in ev.parts.items() if k != 'total')}) lr {ev.lr:.2e} "
             f"{ev.structures_per_s:.0f} structures/s ETA {ev.eta_s:.0f} s",
             flush=True,
         )
-    card = write_card(out)
-    print(f"done in {(time.perf_counter() - started) / 60:.1f} min; wrote {out} and its model card {card}")
-    return 0

@@ -98,7 +98,7 @@ class ReferenceEnergies:
         return result
 
     def to_json(self) -> str:
-        """``{"mu_eV_per_atom": {"Na": ..., ...}, "fitted_on": n, "rms_residual_eV_per_atom": r}``."""
+        """JSON: ``mu_eV_per_atom`` ({"Na": ...}), ``fitted_on``, ``rms_residual_eV_per_atom``."""
         mu = {
             element_symbol(int(z)): round(float(v), 6)
             for z, v in zip(self.elements, self.mu, strict=True)

@@ -78,7 +78,9 @@ def _smact() -> tuple[Any, Any, Any]:
     return smact, smact.neutral_ratios, pauling_test
 
 
-def reduced_composition(species: Sequence[int]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+def reduced_composition(
+    species: Sequence[int] | np.ndarray,
+) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Element symbols sorted by atomic number, and their counts divided by the counts' gcd."""
     counts = Counter(int(z) for z in species)
     if not counts:
@@ -103,7 +105,10 @@ def _smact_reason(symbols: tuple[str, ...], counts: tuple[int, ...]) -> str | No
         return f"SMACT has no data for an element of {symbols} ({exc})"
     oxidation_lists = [e.oxidation_states_smact14 or [] for e in elements]
     electronegativities = [e.pauling_eneg for e in elements]
-    if int(np.prod([len(o) for o in oxidation_lists], dtype=np.float64)) > MAX_OXIDATION_COMBINATIONS:
+    if (
+        int(np.prod([len(o) for o in oxidation_lists], dtype=np.float64))
+        > MAX_OXIDATION_COMBINATIONS
+    ):
         return "too many oxidation-state combinations to test"
     stoichs = [(c,) for c in counts]
     neutral = False
@@ -121,18 +126,18 @@ def _smact_reason(symbols: tuple[str, ...], counts: tuple[int, ...]) -> str | No
     return "no charge-neutral combination of oxidation states"
 
 
-def composition_validity(species: Sequence[int]) -> str | None:
+def composition_validity(species: Sequence[int] | np.ndarray) -> str | None:
     """None when the composition (atomic numbers, any multiple of the formula) passes the
     SMACT test, else the reason. Raises :class:`DaoError` when SMACT is not installed."""
     symbols, counts = reduced_composition(species)
     reason = _smact_reason(symbols, counts)
     if reason is None:
         return None
-    formula = "".join(s if c == 1 else f"{s}{c}" for s, c in zip(symbols, counts))
+    formula = "".join(s if c == 1 else f"{s}{c}" for s, c in zip(symbols, counts, strict=True))
     return f"{formula}: {reason}"
 
 
-def check_prediction(crystal: Crystal | None, species: Sequence[int]) -> Validity:
+def check_prediction(crystal: Crystal | None, species: Sequence[int] | np.ndarray) -> Validity:
     """Validity of one prediction; ``crystal`` None stands for a sample that came out non-finite.
     ``species`` is the composition to test (the prediction's, equal to the reference's in CSP)."""
     structural = "non-finite sample" if crystal is None else structural_validity(crystal)

@@ -1,0 +1,105 @@
+"""``dao evaluate``: benchmark a checkpoint with the CSP protocol (match rate and RMSE).
+
+    dao evaluate runs/dao-g.pt --data mp_20/test --shots 20 --steps 1000 --limit 200 --subset-seed 0
+
+Writes ``benchmarks/results/<model>_<dataset>.json`` (or ``--out``) and prints a small table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dao_engine.errors import DaoError
+
+
+def add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="benchmark a checkpoint with the CSP protocol")
+    p.add_argument("checkpoint", help="a DAO-G or DAO-P checkpoint")
+    p.add_argument("--data", default="mp_20/test", help="test split (default mp_20/test)")
+    p.add_argument("--shots", type=int, default=20, help="samples per test crystal (default 20)")
+    p.add_argument("--steps", type=int, default=1000, help="reverse diffusion steps (default 1000)")
+    p.add_argument("--limit", type=int, default=None, help="evaluate N test crystals (default all)")
+    p.add_argument("--subset-seed", type=int, default=None,
+                   help="with --limit: a random subset drawn with this seed (default: first N)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    p.add_argument("--step-lr", type=float, default=None,
+                   help="Langevin corrector scale (default: the protocol's value for the dataset)")
+    p.add_argument("--guidance", type=float, default=0.0, help="energy-guidance strength (DAO-P)")
+    p.add_argument("--batch-size", type=int, default=256, help="structures per sampling batch")
+    p.add_argument("--processes", type=int, default=2, help="matching workers (default 2)")
+    p.add_argument("--out", default=None,
+                   help="JSON file (default benchmarks/results/<model>_<dataset>.json)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def _progress(item: object) -> None:
+    from dao_engine.evaluation.protocol import MatchProgress
+    from dao_engine.evaluation.runner import SamplingProgress
+
+    if isinstance(item, SamplingProgress):
+        rate = item.done / item.elapsed_s if item.elapsed_s > 0 else 0.0
+        eta = (item.total - item.done) / rate if rate > 0 else 0.0
+        sys.stderr.write(f"\rsampled {item.done}/{item.total} structures, {rate:.1f}/s, "
+                         f"ETA {eta:.0f} s")
+    elif isinstance(item, MatchProgress):
+        sys.stderr.write(f"\rmatched {item.done}/{item.total} pairs" + " " * 30)
+    if getattr(item, "done", 0) == getattr(item, "total", -1):
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _cell(rate: float | None, rmse: float | None) -> str:
+    if rate is None:
+        return f"{'—':>12} {'—':>8}"
+    return f"{rate:12.2f} {'—' if rmse is None else f'{rmse:.4f}':>8}"
+
+
+def print_summary(record: dict, path: object) -> None:
+    """The table of a record written by :func:`dao_engine.evaluation.runner.evaluate_iter`."""
+    print(f"{record['model']} on {record['dataset']}: {record['test_structures']} test crystals "
+          f"({record['subset']}), {record['shots']} shots x {record['steps']} steps, "
+          f"step_lr {record['step_lr']:g}")
+    oracle = f"{record['shots']}-shot (oracle)"
+    print(f"{'metric':<20} {'match rate %':>12} {'RMSE':>8}")
+    print(f"{'1-shot':<20} {_cell(record['match_rate'], record['rmse'])}")
+    print(f"{oracle:<20} {_cell(record['match_rate_k'], record['rmse_k'])}")
+    print(f"{'energy-selected':<20} {_cell(record['match_rate_energy'], record['rmse_energy'])}")
+    v = record["validity"]
+    print(f"validity of {v['shots']} samples: structural {v['structural']:.1f} %, "
+          f"composition {v['composition']:.1f} %, both {v['both']:.1f} %")
+    rate = record["samples_per_s"]
+    print(f"{'—' if rate is None else f'{rate:.2f}'} samples/s on {record['hardware']}; "
+          f"wall {record['wall_s']:.1f} s")
+    for note in record["notes"]:
+        print(f"note: {note}")
+    print(f"wrote {path}")
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from dao_engine.evaluation.runner import EvaluationRequest, EvaluationRun, evaluate_iter
+
+    request = EvaluationRequest(
+        checkpoint=args.checkpoint, dataset=args.data, shots=args.shots, steps=args.steps,
+        limit=args.limit, seed=args.seed, subset_seed=args.subset_seed, device=args.device,
+        step_lr=args.step_lr, guidance=args.guidance, batch_size=args.batch_size,
+        processes=args.processes, out=args.out, command=_command(args),
+    )
+    for item in evaluate_iter(request):
+        if isinstance(item, EvaluationRun):
+            print_summary(item.record, item.path)
+            return 0
+        if not args.quiet:
+            _progress(item)
+    raise DaoError("evaluation ended without a result")
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The effective command line, defaults included (what the JSON record should say)."""
+    parts = ["dao evaluate", str(args.checkpoint)]
+    for key, value in vars(args).items():
+        if key in ("command", "checkpoint", "quiet") or value is None or callable(value):
+            continue
+        parts.append(f"--{key.replace('_', '-')} {value}")
+    return " ".join(parts)
