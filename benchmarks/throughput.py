@@ -40,12 +40,16 @@ def training_data(max_atoms: int, seed: int) -> tuple[TrainingSet, str]:
 
         arrays = load_dataset("mp_20/val")
         arrays = arrays.subset(np.flatnonzero(arrays.num_atoms <= max_atoms))
-        return training_set_from_arrays(arrays), f"mp_20/val (≤{max_atoms} atoms, {len(arrays)} crystals)"
+        return training_set_from_arrays(
+            arrays
+        ), f"mp_20/val (≤{max_atoms} atoms, {len(arrays)} crystals)"
     except Exception as exc:  # data absent: synthetic cells of realistic sizes
         rng = np.random.default_rng(seed)
         n = rng.integers(2, max_atoms + 1, size=2000)
         lattice = np.eye(3)[None] * rng.uniform(3, 9, size=(2000, 1, 1))
-        return TrainingSet(lattice, rng.random((n.sum(), 3)), rng.integers(1, 84, n.sum()), n), f"synthetic ({exc})"
+        return TrainingSet(
+            lattice, rng.random((n.sum(), 3)), rng.integers(1, 84, n.sum()), n
+        ), f"synthetic ({exc})"
 
 
 def hardware(device: torch.device) -> str:
@@ -64,9 +68,14 @@ def hardware(device: torch.device) -> str:
 
 def bench_training(args, device, config) -> dict:
     data, source = training_data(20, args.seed)
-    cfg = TrainConfig(batch_size=args.batch_size, total_steps=args.warmup_steps + args.train_steps,
-                      log_every=args.warmup_steps, checkpoint_every=10**9,
-                      compile=args.compile, bf16=args.bf16)
+    cfg = TrainConfig(
+        batch_size=args.batch_size,
+        total_steps=args.warmup_steps + args.train_steps,
+        log_every=args.warmup_steps,
+        checkpoint_every=10**9,
+        compile=args.compile,
+        bf16=args.bf16,
+    )
     trainer = Trainer(Crysformer(config), JointDiffusion(), data, cfg, device)
     marks = []  # (step, time) at the end of the warm-up (and compilation) steps and at the end
     for event in trainer.run():
@@ -74,14 +83,22 @@ def bench_training(args, device, config) -> dict:
     (first_step, first_time), (last_step, last_time) = marks[0], marks[-1]
     seconds = last_time - first_time
     steps = last_step - first_step
-    return {"data": source, "batch_size": args.batch_size, "steps": steps,
-            "seconds": round(seconds, 3), "structures_per_s": round(steps * args.batch_size / seconds, 1)}
+    return {
+        "data": source,
+        "batch_size": args.batch_size,
+        "steps": steps,
+        "seconds": round(seconds, 3),
+        "structures_per_s": round(steps * args.batch_size / seconds, 1),
+    }
 
 
 def bench_sampling(args, device, config) -> dict:
     model = Crysformer(config).to(device).eval()
-    sampler = PCSampler(JointDiffusion(), model_denoiser(model, autocast=device.type == "cuda"),
-                        SamplerConfig(steps=args.sample_steps))
+    sampler = PCSampler(
+        JointDiffusion(),
+        model_denoiser(model, autocast=device.type == "cuda"),
+        SamplerConfig(steps=args.sample_steps),
+    )
     species = torch.tensor([[11, 17] * (args.atoms // 2)] * args.shots, device=device)
     sampler.sample(species, torch.Generator(device=device).manual_seed(0))  # warm-up
     if device.type == "cuda":
@@ -92,10 +109,15 @@ def bench_sampling(args, device, config) -> dict:
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
     evaluations = 2 * args.sample_steps - 1  # no corrector after the last step
-    return {"shots": args.shots, "atoms": args.atoms, "steps": args.sample_steps, "seconds": round(seconds, 3),
-            "network_evaluations_per_s": round(evaluations / seconds, 2),
-            "structure_evaluations_per_s": round(evaluations * args.shots / seconds, 1),
-            "seconds_per_1000_step_sample_batch": round(seconds / args.sample_steps * 1000, 1)}
+    return {
+        "shots": args.shots,
+        "atoms": args.atoms,
+        "steps": args.sample_steps,
+        "seconds": round(seconds, 3),
+        "network_evaluations_per_s": round(evaluations / seconds, 2),
+        "structure_evaluations_per_s": round(evaluations * args.shots / seconds, 1),
+        "seconds_per_1000_step_sample_batch": round(seconds / args.sample_steps * 1000, 1),
+    }
 
 
 def main() -> None:
@@ -118,12 +140,18 @@ def main() -> None:
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
     config = CrysformerConfig(num_layers=args.layers, width=args.width, heads=args.heads)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     result = {
         "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
-        "commit": commit, "hardware": hardware(device), "torch": torch.__version__,
-        "model": config.to_dict(), "parameters": sum(p.numel() for p in Crysformer(config).parameters()),
-        "compile": args.compile, "bf16": args.bf16 if device.type == "cuda" else "off (CPU)",
+        "commit": commit,
+        "hardware": hardware(device),
+        "torch": torch.__version__,
+        "model": config.to_dict(),
+        "parameters": sum(p.numel() for p in Crysformer(config).parameters()),
+        "compile": args.compile,
+        "bf16": args.bf16 if device.type == "cuda" else "off (CPU)",
         "training": bench_training(args, device, config),
         "sampling": bench_sampling(args, device, config),
     }

@@ -21,9 +21,22 @@ from dao_engine.prediction import (
 )
 
 __all__ = [
-    "Candidate", "DaoError", "PredictProgress", "PredictRequest", "PredictionResult",
-    "default_model_path", "default_z", "get_model", "parse_formula", "predict", "predict_iter",
-    "read_structure", "read_structures", "species_for_formula", "write_structure", "z_options",
+    "Candidate",
+    "DaoError",
+    "PredictProgress",
+    "PredictRequest",
+    "PredictionResult",
+    "default_model_path",
+    "default_z",
+    "get_model",
+    "parse_formula",
+    "predict",
+    "predict_iter",
+    "read_structure",
+    "read_structures",
+    "species_for_formula",
+    "write_structure",
+    "z_options",
 ]
 
 
@@ -55,9 +68,27 @@ from dao_engine.errors import (  # noqa: E402
 )
 
 __all__ += [
-    "DEFAULT_SYMPREC", "MATCHER_TOLERANCES", "CancelledError", "CheckpointError",
-    "CompositionError", "ConfigError", "Crystal", "MatchResult", "StructureParseError",
-    "SymmetryError", "app_support", "available_devices", "cif_text", "density",
-    "duplicate_groups", "is_plausible", "match", "niggli", "pairwise_matches", "primitive",
-    "space_group", "symmetrized", "volume_per_atom",
+    "DEFAULT_SYMPREC",
+    "MATCHER_TOLERANCES",
+    "CancelledError",
+    "CheckpointError",
+    "CompositionError",
+    "ConfigError",
+    "Crystal",
+    "MatchResult",
+    "StructureParseError",
+    "SymmetryError",
+    "app_support",
+    "available_devices",
+    "cif_text",
+    "density",
+    "duplicate_groups",
+    "is_plausible",
+    "match",
+    "niggli",
+    "pairwise_matches",
+    "primitive",
+    "space_group",
+    "symmetrized",
+    "volume_per_atom",
 ]

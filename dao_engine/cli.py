@@ -14,27 +14,42 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="predict crystal structures for a composition")
     p.add_argument("formula", help="composition, e.g. NaCl, CsV3Sb5, Zr16Rh8O4")
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--z", type=int, default=None, help="formula units per cell (default: as written)")
+    size.add_argument(
+        "--z", type=int, default=None, help="formula units per cell (default: as written)"
+    )
     size.add_argument("--atoms", type=int, default=None, help="atoms per cell (alternative to --z)")
     p.add_argument("--shots", type=int, default=20, help="number of samples (default 20)")
     p.add_argument("--steps", type=int, default=1000, help="reverse diffusion steps (default 1000)")
-    p.add_argument("--guidance", type=float, default=0.0, help="energy-guidance strength s (default 0)")
-    p.add_argument("--energy-checkpoint", default=None,
-                   help="DAO-P model for guidance and ranking (default: the generator's own energy head)")
+    p.add_argument(
+        "--guidance", type=float, default=0.0, help="energy-guidance strength s (default 0)"
+    )
+    p.add_argument(
+        "--energy-checkpoint",
+        default=None,
+        help="DAO-P model for guidance and ranking (default: the generator's own energy head)",
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--step-lr", type=float, default=None, help="Langevin corrector scale (default: model's)")
+    p.add_argument(
+        "--step-lr", type=float, default=None, help="Langevin corrector scale (default: model's)"
+    )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
-    p.add_argument("--checkpoint", default=None, help="model checkpoint (default: the shipped model)")
+    p.add_argument(
+        "--checkpoint", default=None, help="model checkpoint (default: the shipped model)"
+    )
     p.add_argument("--out", default="predictions", help="output folder for CIF files")
     p.add_argument("--p1", action="store_true", help="write P1 CIFs instead of symmetrized ones")
-    p.add_argument("--symprec", type=float, default=0.1, help="symmetry tolerance in Å (default 0.1)")
+    p.add_argument(
+        "--symprec", type=float, default=0.1, help="symmetry tolerance in Å (default 0.1)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_info(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="describe a checkpoint")
     p.add_argument("checkpoint")
-    e = sub.add_parser("export", help="write a compact inference copy of a checkpoint (EMA weights, fp16)")
+    e = sub.add_parser(
+        "export", help="write a compact inference copy of a checkpoint (EMA weights, fp16)"
+    )
     e.add_argument("checkpoint")
     e.add_argument("out")
     e.add_argument("--dtype", choices=["float16", "bfloat16", "float32"], default="float16")
@@ -58,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _progress_bar(step: int, total: int, eta: float) -> None:
     width = 30
     filled = int(width * step / total)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {step}/{total} steps, ETA {eta:5.0f} s")
+    sys.stderr.write(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {step}/{total} steps, ETA {eta:5.0f} s"
+    )
     if step == total:
         sys.stderr.write("\n")
     sys.stderr.flush()
@@ -69,15 +86,25 @@ def run_predict(args: argparse.Namespace) -> int:
     from dao_engine.crystal.symmetry import space_group
 
     request = api.PredictRequest(
-        formula=args.formula, z=args.z, num_atoms=args.atoms, shots=args.shots, steps=args.steps,
-        guidance=args.guidance, seed=args.seed, device=args.device, checkpoint=args.checkpoint,
-        energy_checkpoint=args.energy_checkpoint, step_lr=args.step_lr,
+        formula=args.formula,
+        z=args.z,
+        num_atoms=args.atoms,
+        shots=args.shots,
+        steps=args.steps,
+        guidance=args.guidance,
+        seed=args.seed,
+        device=args.device,
+        checkpoint=args.checkpoint,
+        energy_checkpoint=args.energy_checkpoint,
+        step_lr=args.step_lr,
     )
     show = None if args.quiet else (lambda p: _progress_bar(p.step, p.total, p.eta_s))
     result = api.predict(request, on_progress=show)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    print(f"{'rank':>4} {'shot':>4} {'formula':<14} {'space group':<12} {'V/atom Å³':>9} {'ρ g/cm³':>8} {'E eV/atom':>9}  file")
+    print(
+        f"{'rank':>4} {'shot':>4} {'formula':<14} {'space group':<12} {'V/atom Å³':>9} {'ρ g/cm³':>8} {'E eV/atom':>9}  file"
+    )
     for rank, cand in enumerate(result.candidates, start=1):
         c = cand.crystal
         symbol, number = space_group(c, symprec=args.symprec)
@@ -151,7 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("relax", "relax-dataset"):
             from dao_engine import cli_relax
 
-            return cli_relax.run_relax(args) if args.command == "relax" else cli_relax.run_relax_dataset(args)
+            return (
+                cli_relax.run_relax(args)
+                if args.command == "relax"
+                else cli_relax.run_relax_dataset(args)
+            )
         return handlers[args.command](args)
     except DaoError as exc:
         print(f"dao {args.command}: error: {exc}", file=sys.stderr)

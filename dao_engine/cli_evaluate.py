@@ -20,17 +20,26 @@ def add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shots", type=int, default=20, help="samples per test crystal (default 20)")
     p.add_argument("--steps", type=int, default=1000, help="reverse diffusion steps (default 1000)")
     p.add_argument("--limit", type=int, default=None, help="evaluate N test crystals (default all)")
-    p.add_argument("--subset-seed", type=int, default=None,
-                   help="with --limit: a random subset drawn with this seed (default: first N)")
+    p.add_argument(
+        "--subset-seed",
+        type=int,
+        default=None,
+        help="with --limit: a random subset drawn with this seed (default: first N)",
+    )
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
-    p.add_argument("--step-lr", type=float, default=None,
-                   help="Langevin corrector scale (default: the protocol's value for the dataset)")
+    p.add_argument(
+        "--step-lr",
+        type=float,
+        default=None,
+        help="Langevin corrector scale (default: the protocol's value for the dataset)",
+    )
     p.add_argument("--guidance", type=float, default=0.0, help="energy-guidance strength (DAO-P)")
     p.add_argument("--batch-size", type=int, default=256, help="structures per sampling batch")
     p.add_argument("--processes", type=int, default=2, help="matching workers (default 2)")
-    p.add_argument("--out", default=None,
-                   help="JSON file (default benchmarks/results/<model>_<dataset>.json)")
+    p.add_argument(
+        "--out", default=None, help="JSON file (default benchmarks/results/<model>_<dataset>.json)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
@@ -41,8 +50,9 @@ def _progress(item: object) -> None:
     if isinstance(item, SamplingProgress):
         rate = item.done / item.elapsed_s if item.elapsed_s > 0 else 0.0
         eta = (item.total - item.done) / rate if rate > 0 else 0.0
-        sys.stderr.write(f"\rsampled {item.done}/{item.total} structures, {rate:.1f}/s, "
-                         f"ETA {eta:.0f} s")
+        sys.stderr.write(
+            f"\rsampled {item.done}/{item.total} structures, {rate:.1f}/s, ETA {eta:.0f} s"
+        )
     elif isinstance(item, MatchProgress):
         sys.stderr.write(f"\rmatched {item.done}/{item.total} pairs" + " " * 30)
     if getattr(item, "done", 0) == getattr(item, "total", -1):
@@ -58,20 +68,26 @@ def _cell(rate: float | None, rmse: float | None) -> str:
 
 def print_summary(record: dict, path: object) -> None:
     """The table of a record written by :func:`dao_engine.evaluation.runner.evaluate_iter`."""
-    print(f"{record['model']} on {record['dataset']}: {record['test_structures']} test crystals "
-          f"({record['subset']}), {record['shots']} shots x {record['steps']} steps, "
-          f"step_lr {record['step_lr']:g}")
+    print(
+        f"{record['model']} on {record['dataset']}: {record['test_structures']} test crystals "
+        f"({record['subset']}), {record['shots']} shots x {record['steps']} steps, "
+        f"step_lr {record['step_lr']:g}"
+    )
     oracle = f"{record['shots']}-shot (oracle)"
     print(f"{'metric':<20} {'match rate %':>12} {'RMSE':>8}")
     print(f"{'1-shot':<20} {_cell(record['match_rate'], record['rmse'])}")
     print(f"{oracle:<20} {_cell(record['match_rate_k'], record['rmse_k'])}")
     print(f"{'energy-selected':<20} {_cell(record['match_rate_energy'], record['rmse_energy'])}")
     v = record["validity"]
-    print(f"validity of {v['shots']} samples: structural {v['structural']:.1f} %, "
-          f"composition {v['composition']:.1f} %, both {v['both']:.1f} %")
+    print(
+        f"validity of {v['shots']} samples: structural {v['structural']:.1f} %, "
+        f"composition {v['composition']:.1f} %, both {v['both']:.1f} %"
+    )
     rate = record["samples_per_s"]
-    print(f"{'—' if rate is None else f'{rate:.2f}'} samples/s on {record['hardware']}; "
-          f"wall {record['wall_s']:.1f} s")
+    print(
+        f"{'—' if rate is None else f'{rate:.2f}'} samples/s on {record['hardware']}; "
+        f"wall {record['wall_s']:.1f} s"
+    )
     for note in record["notes"]:
         print(f"note: {note}")
     print(f"wrote {path}")
@@ -81,10 +97,20 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from dao_engine.evaluation.runner import EvaluationRequest, EvaluationRun, evaluate_iter
 
     request = EvaluationRequest(
-        checkpoint=args.checkpoint, dataset=args.data, shots=args.shots, steps=args.steps,
-        limit=args.limit, seed=args.seed, subset_seed=args.subset_seed, device=args.device,
-        step_lr=args.step_lr, guidance=args.guidance, batch_size=args.batch_size,
-        processes=args.processes, out=args.out, command=_command(args),
+        checkpoint=args.checkpoint,
+        dataset=args.data,
+        shots=args.shots,
+        steps=args.steps,
+        limit=args.limit,
+        seed=args.seed,
+        subset_seed=args.subset_seed,
+        device=args.device,
+        step_lr=args.step_lr,
+        guidance=args.guidance,
+        batch_size=args.batch_size,
+        processes=args.processes,
+        out=args.out,
+        command=_command(args),
     )
     for item in evaluate_iter(request):
         if isinstance(item, EvaluationRun):

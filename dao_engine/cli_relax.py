@@ -4,7 +4,6 @@ relaxation: entries with E_hull in (0.08, 0.5] eV/atom are relaxed with DAO-P, t
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,12 +15,18 @@ def add_relax_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("relax", help="relax a structure with DAO-P's energy or with CHGNet")
     p.add_argument("structure", help="CIF, POSCAR or extended XYZ file")
     p.add_argument("--backend", choices=["dao", "chgnet"], default="dao")
-    p.add_argument("--checkpoint", default=None, help="DAO-P checkpoint (default: the shipped model)")
-    p.add_argument("--steps", type=int, default=1, help="L-BFGS outer steps (DAO) / FIRE steps (CHGNet: 300)")
+    p.add_argument(
+        "--checkpoint", default=None, help="DAO-P checkpoint (default: the shipped model)"
+    )
+    p.add_argument(
+        "--steps", type=int, default=1, help="L-BFGS outer steps (DAO) / FIRE steps (CHGNet: 300)"
+    )
     p.add_argument("--max-iter", type=int, default=5, help="L-BFGS max_iter (paper: 5)")
     p.add_argument("--lr", type=float, default=1.0, help="L-BFGS lr (paper: 1.0)")
     p.add_argument("--out", default=None, help="write the relaxed structure here (CIF/POSCAR/XYZ)")
-    d = sub.add_parser("relax-dataset", help="relax the unstable entries of a dataset with DAO-P (stage II input)")
+    d = sub.add_parser(
+        "relax-dataset", help="relax the unstable entries of a dataset with DAO-P (stage II input)"
+    )
     d.add_argument("checkpoint", help="DAO-P checkpoint (stage I)")
     src = d.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="dataset name with an E_hull label")
@@ -39,7 +44,9 @@ def _energy_fn(checkpoint: str | None):  # type: ignore[no-untyped-def]
 
     loaded = get_model(checkpoint, "cpu")
     if loaded.kind != "dao-p":
-        raise ConfigError(f"'{loaded.path.name}' is a DAO-G model; relaxation needs a DAO-P (energy) checkpoint")
+        raise ConfigError(
+            f"'{loaded.path.name}' is a DAO-G model; relaxation needs a DAO-P (energy) checkpoint"
+        )
     return loaded, model_energy(loaded.model)
 
 
@@ -53,19 +60,34 @@ def run_relax(args: argparse.Namespace) -> int:
     if args.backend == "chgnet":
         from dao_engine.relax.chgnet_backend import relax_with_chgnet
 
-        result = relax_with_chgnet(crystal, steps=max(args.steps, 300) if args.steps == 1 else args.steps)
+        result = relax_with_chgnet(
+            crystal, steps=max(args.steps, 300) if args.steps == 1 else args.steps
+        )
         relaxed, invalid = result.crystal, result.invalid
-        print(f"CHGNet energy: {result.energies[0]:.4f} → {result.energies[-1]:.4f} eV/atom in {len(result.energies)} steps")
+        print(
+            f"CHGNet energy: {result.energies[0]:.4f} → {result.energies[-1]:.4f} eV/atom in {len(result.energies)} steps"
+        )
     else:
         loaded, energy = _energy_fn(args.checkpoint)
         norm = EnergyNormalisation.from_dict(loaded.energy_normalisation)
-        out = relax_with_energy_model(CrystalBatch.from_crystals([crystal]), energy,
-                                      RelaxConfig(max_iter=args.max_iter, lr=args.lr, steps=args.steps))
+        if norm is None:
+            raise ConfigError(f"'{loaded.path.name}' stores no energy normalisation; re-train it")
+        out = relax_with_energy_model(
+            CrystalBatch.from_crystals([crystal]),
+            energy,
+            RelaxConfig(max_iter=args.max_iter, lr=args.lr, steps=args.steps),
+        )
         relaxed, invalid = out.crystals[0].with_label(crystal.label), out.invalid[0]
-        before, after = (norm.to_physical(float(v[0])) for v in (out.energy_before, out.energy_after))
-        print(f"DAO-P {norm.label}: {before:.4f} → {after:.4f} {norm.unit} ({len(out.trajectory)} evaluations)")
+        before, after = (
+            norm.to_physical(float(v[0])) for v in (out.energy_before, out.energy_after)
+        )
+        print(
+            f"DAO-P {norm.label}: {before:.4f} → {after:.4f} {norm.unit} ({len(out.trajectory)} evaluations)"
+        )
     a, b, c, al, be, ga = relaxed.lattice_parameters()
-    print(f"cell a={a:.4f} b={b:.4f} c={c:.4f} Å  α={al:.2f} β={be:.2f} γ={ga:.2f}°  V={relaxed.volume:.3f} Å³")
+    print(
+        f"cell a={a:.4f} b={b:.4f} c={c:.4f} Å  α={al:.2f} β={be:.2f} γ={ga:.2f}°  V={relaxed.volume:.3f} Å³"
+    )
     if invalid:
         print(f"warning: the result is not a valid crystal: {invalid}")
     if args.out:
@@ -82,32 +104,40 @@ def run_relax_dataset(args: argparse.Namespace) -> int:
 
     arrays = CrystalArrays.load_npz(args.arrays) if args.arrays else load_dataset(args.data)
     if args.ehull_label not in arrays.labels:
-        raise DatasetError(f"'{args.data or args.arrays}' has no '{args.ehull_label}' label; available: {sorted(arrays.labels)}")
+        raise DatasetError(
+            f"'{args.data or args.arrays}' has no '{args.ehull_label}' label; available: {sorted(arrays.labels)}"
+        )
     ehull = arrays.labels[args.ehull_label]
     chosen = np.flatnonzero((ehull > args.ehull_min) & (ehull <= args.ehull_max))
     _, energy = _energy_fn(args.checkpoint)
     crystals = arrays.crystals()
     replaced, rejected = 0, 0
     for start in range(0, len(chosen), args.batch_size):
-        idx = chosen[start:start + args.batch_size]
+        idx = chosen[start : start + args.batch_size]
         with torch.no_grad():
             batch = CrystalBatch.from_crystals([crystals[i] for i in idx])
         result = relax_with_energy_model(batch, energy, RelaxConfig())
         lowered = (result.energy_after < result.energy_before).tolist()
-        for i, relaxed, bad, moved in zip(idx, result.crystals, result.invalid, lowered):
+        for i, relaxed, bad, moved in zip(
+            idx, result.crystals, result.invalid, lowered, strict=True
+        ):
             if bad:
                 rejected += 1
                 continue
             if not moved:
                 continue
             old = crystals[i]
-            crystals[i] = type(old)(relaxed.lattice, relaxed.frac, old.species, old.label, dict(old.properties))
+            crystals[i] = type(old)(
+                relaxed.lattice, relaxed.frac, old.species, old.label, dict(old.properties)
+            )
             replaced += 1
         print(f"relaxed {min(start + args.batch_size, len(chosen))}/{len(chosen)}", flush=True)
     out = CrystalArrays.from_crystals(crystals)
     out.labels.update(arrays.labels)
     out.meta.update({**arrays.meta, "relaxed_with": str(args.checkpoint), "relaxed": str(replaced)})
     path = out.save_npz(args.out)
-    print(f"{len(chosen)} of {len(arrays)} entries have E_hull in ({args.ehull_min}, {args.ehull_max}]: "
-          f"{replaced} relaxed to a lower DAO-P energy, {rejected} invalid results kept unrelaxed; wrote {path}")
+    print(
+        f"{len(chosen)} of {len(arrays)} entries have E_hull in ({args.ehull_min}, {args.ehull_max}]: "
+        f"{replaced} relaxed to a lower DAO-P energy, {rejected} invalid results kept unrelaxed; wrote {path}"
+    )
     return 0

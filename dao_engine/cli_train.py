@@ -18,18 +18,29 @@ from dao_engine.training.energy import EnergyNormalisation
 
 
 def add_train_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train (or resume) a DAO-G model, or DAO-P with --energy-weight")
+    p = sub.add_parser(
+        "train", help="train (or resume) a DAO-G model, or DAO-P with --energy-weight"
+    )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="comma-separated dataset names (see 'dao train --list')")
     src.add_argument("--arrays", help="a pre-processed .npz written by the dataset tools")
     src.add_argument("--structures", nargs="+", help="CIF/POSCAR/XYZ files to train on")
     src.add_argument("--list", action="store_true", help="list dataset names and exit")
-    p.add_argument("--exclude", default=None,
-                   help="comma-separated test sets to de-duplicate against (Algorithm 2), e.g. mp_20/test")
-    p.add_argument("--out", default="runs/dao-g.pt", help="checkpoint to write (default runs/dao-g.pt)")
+    p.add_argument(
+        "--exclude",
+        default=None,
+        help="comma-separated test sets to de-duplicate against (Algorithm 2), e.g. mp_20/test",
+    )
+    p.add_argument(
+        "--out", default="runs/dao-g.pt", help="checkpoint to write (default runs/dao-g.pt)"
+    )
     p.add_argument("--resume", action="store_true", help="continue from --out if it exists")
-    p.add_argument("--max-atoms", type=int, default=20, help="drop crystals with more atoms (default 20)")
-    p.add_argument("--limit", type=int, default=None, help="read only the first N entries per dataset")
+    p.add_argument(
+        "--max-atoms", type=int, default=20, help="drop crystals with more atoms (default 20)"
+    )
+    p.add_argument(
+        "--limit", type=int, default=None, help="read only the first N entries per dataset"
+    )
     p.add_argument("--layers", type=int, default=6)
     p.add_argument("--width", type=int, default=256)
     p.add_argument("--heads", type=int, default=8)
@@ -37,10 +48,18 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=100)
-    p.add_argument("--step-lr", type=float, default=1e-5, help="corrector scale recorded for sampling")
-    p.add_argument("--energy-weight", type=float, default=0.0,
-                   help="> 0 trains DAO-P: adds the intermediate-energy loss (Eq. 10) with this weight")
-    p.add_argument("--init", default=None, help="start from this checkpoint's weights (stage II / fine-tune)")
+    p.add_argument(
+        "--step-lr", type=float, default=1e-5, help="corrector scale recorded for sampling"
+    )
+    p.add_argument(
+        "--energy-weight",
+        type=float,
+        default=0.0,
+        help="> 0 trains DAO-P: adds the intermediate-energy loss (Eq. 10) with this weight",
+    )
+    p.add_argument(
+        "--init", default=None, help="start from this checkpoint's weights (stage II / fine-tune)"
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--compile", choices=["auto", "on", "off"], default="off")
@@ -69,7 +88,9 @@ def _exclude(arrays, names: str):  # type: ignore[no-untyped-def]
     from dao_engine.datasets.dedup import dedup_against_test
     from dao_engine.datasets.registry import load_dataset
 
-    test = CrystalArrays.concatenate([load_dataset(n.strip()) for n in names.split(",") if n.strip()])
+    test = CrystalArrays.concatenate(
+        [load_dataset(n.strip()) for n in names.split(",") if n.strip()]
+    )
     kept, report = dedup_against_test(arrays, test, processes=2)
     return arrays.subset(kept), report.summary()
 
@@ -104,22 +125,47 @@ def run_train(args: argparse.Namespace) -> int:
         kind = "dao-p"
         norm = EnergyNormalisation.from_values(arrays.energy)
         data.energy = torch.as_tensor(norm.normalise(arrays.energy), dtype=torch.float32)
-        print(f"DAO-P: {int(np.isfinite(arrays.energy).sum())} of {len(arrays)} crystals have energy labels; {norm}")
-    model_cfg = CrysformerConfig(num_layers=args.layers, width=args.width, heads=args.heads,
-                                 max_atoms=args.max_atoms, energy_head=kind == "dao-p")
+        print(
+            f"DAO-P: {int(np.isfinite(arrays.energy).sum())} of {len(arrays)} crystals have energy labels; {norm}"
+        )
+    model_cfg = CrysformerConfig(
+        num_layers=args.layers,
+        width=args.width,
+        heads=args.heads,
+        max_atoms=args.max_atoms,
+        energy_head=kind == "dao-p",
+    )
     train_cfg = TrainConfig(
-        lr=args.lr, warmup_steps=args.warmup, total_steps=args.steps, batch_size=args.batch_size,
-        seed=args.seed, compile=args.compile, energy_weight=args.energy_weight,
+        lr=args.lr,
+        warmup_steps=args.warmup,
+        total_steps=args.steps,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        compile=args.compile,
+        energy_weight=args.energy_weight,
     )
     torch.manual_seed(args.seed)
     metadata = {
-        "data": source, "structures": len(arrays), "step_lr": args.step_lr, "deduplication": dedup_note,
-        "hardware": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
+        "data": source,
+        "structures": len(arrays),
+        "step_lr": args.step_lr,
+        "deduplication": dedup_note,
+        "hardware": torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else platform.processor() or "cpu",
         "command": "dao " + " ".join(sys.argv[1:]),
         "commit": git_commit(),
     }
-    trainer = Trainer(Crysformer(model_cfg), JointDiffusion(), data, train_cfg, device, kind=kind,
-                      metadata=metadata, energy_normalisation=norm.to_dict() if norm else None)
+    trainer = Trainer(
+        Crysformer(model_cfg),
+        JointDiffusion(),
+        data,
+        train_cfg,
+        device,
+        kind=kind,
+        metadata=metadata,
+        energy_normalisation=norm.to_dict() if norm else None,
+    )
     out = Path(args.out)
     if args.init and not (args.resume and out.is_file()):
         trainer.initialise_from(args.init)
@@ -137,7 +183,9 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"interrupted at step {trainer.step}; saved {out} (continue with --resume)")
         return 130
     card = write_card(out)
-    print(f"done in {(time.perf_counter() - started) / 60:.1f} min; wrote {out} and its model card {card}")
+    print(
+        f"done in {(time.perf_counter() - started) / 60:.1f} min; wrote {out} and its model card {card}"
+    )
     return 0
 
 

@@ -14,13 +14,21 @@ def git_commit(root: Path | None = None) -> str:
     """Short hash of HEAD (``unknown`` outside a git checkout)."""
     root = root or Path(__file__).resolve().parents[1]
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return out.stdout.strip() or "unknown"
 
 
-def card_text(checkpoint: str | Path, metrics: dict[str, Any] | None = None, notes: str = "") -> str:
+def card_text(
+    checkpoint: str | Path, metrics: dict[str, Any] | None = None, notes: str = ""
+) -> str:
     """Markdown model card for ``checkpoint`` from its stored configs and metadata."""
     path = Path(checkpoint)
     ckpt = load_checkpoint(path)
@@ -28,7 +36,9 @@ def card_text(checkpoint: str | Path, metrics: dict[str, Any] | None = None, not
     train = ckpt.get("train_config") or {}
     step = int(ckpt.get("step", 0))
     structures = int(meta.get("structures", 0) or 0)
-    epochs = step * int(train.get("batch_size", 0) or 0) / structures if structures else float("nan")
+    epochs = (
+        step * int(train.get("batch_size", 0) or 0) / structures if structures else float("nan")
+    )
     weights = ckpt["model"]
     n_params = sum(v.numel() for v in weights.values() if v.is_floating_point())
     lines = [
@@ -47,7 +57,9 @@ def card_text(checkpoint: str | Path, metrics: dict[str, Any] | None = None, not
     ]
     if ckpt.get("energy_normalisation"):
         norm = ckpt["energy_normalisation"]
-        lines.append(f"- **Energy**: predicts {norm.get('label')} in {norm.get('unit')} (normalisation mean {norm.get('mean'):.4f}, scale {norm.get('scale'):.4f})")
+        lines.append(
+            f"- **Energy**: predicts {norm.get('label')} in {norm.get('unit')} (normalisation mean {norm.get('mean'):.4f}, scale {norm.get('scale'):.4f})"
+        )
     if metrics:
         lines += ["", "## Metrics", ""] + [f"- **{k}**: {v}" for k, v in metrics.items()]
     if notes:
@@ -55,7 +67,12 @@ def card_text(checkpoint: str | Path, metrics: dict[str, Any] | None = None, not
     return "\n".join(lines) + "\n"
 
 
-def write_card(checkpoint: str | Path, out: str | Path | None = None, metrics: dict[str, Any] | None = None, notes: str = "") -> Path:
+def write_card(
+    checkpoint: str | Path,
+    out: str | Path | None = None,
+    metrics: dict[str, Any] | None = None,
+    notes: str = "",
+) -> Path:
     """Write the card to ``out`` (default: the checkpoint's path with ``.md``)."""
     target = Path(out) if out else Path(checkpoint).with_suffix(".md")
     target.write_text(card_text(checkpoint, metrics, notes))

@@ -32,7 +32,9 @@ DEFAULT_MODEL_NAME = "dao-p-general-cpu.pt"
 def default_model_path() -> Path:
     """The shipped default model (``$DAO_MODEL`` overrides it)."""
     override = os.environ.get("DAO_MODEL")
-    return Path(override) if override else PROJECT_ROOT / "resources" / "models" / DEFAULT_MODEL_NAME
+    return (
+        Path(override) if override else PROJECT_ROOT / "resources" / "models" / DEFAULT_MODEL_NAME
+    )
 
 
 @lru_cache(maxsize=4)
@@ -124,7 +126,11 @@ class _EnergyModel:
 
 
 def _energy_model(generator: LoadedModel, request: PredictRequest) -> _EnergyModel | None:
-    loaded = get_model(request.energy_checkpoint, request.device) if request.energy_checkpoint else generator
+    loaded = (
+        get_model(request.energy_checkpoint, request.device)
+        if request.energy_checkpoint
+        else generator
+    )
     norm = EnergyNormalisation.from_dict(loaded.energy_normalisation)
     if loaded.kind != "dao-p" or loaded.model.energy_head is None or norm is None:
         if request.energy_checkpoint or request.guidance > 0:
@@ -136,17 +142,27 @@ def _energy_model(generator: LoadedModel, request: PredictRequest) -> _EnergyMod
     return _EnergyModel(loaded, norm)
 
 
-def _sampler(loaded: LoadedModel, energy: _EnergyModel | None, request: PredictRequest) -> PCSampler:
-    step_lr = request.step_lr if request.step_lr is not None else float(loaded.metadata.get("step_lr", 1e-5))
+def _sampler(
+    loaded: LoadedModel, energy: _EnergyModel | None, request: PredictRequest
+) -> PCSampler:
+    step_lr = (
+        request.step_lr
+        if request.step_lr is not None
+        else float(loaded.metadata.get("step_lr", 1e-5))
+    )
     config = SamplerConfig(steps=request.steps, step_lr=step_lr, guidance=request.guidance)
     cuda = loaded.device.type == "cuda"
     energy_fn = None
     if energy is not None and energy.loaded is not loaded:
         energy_fn = model_energy(energy.loaded.model, autocast=cuda)
-    return PCSampler(loaded.diffusion, model_denoiser(loaded.model, autocast=cuda), config, energy_fn)
+    return PCSampler(
+        loaded.diffusion, model_denoiser(loaded.model, autocast=cuda), config, energy_fn
+    )
 
 
-def _crystals(lattice: torch.Tensor, frac: torch.Tensor, species: torch.Tensor, formula: str) -> list[Crystal]:
+def _crystals(
+    lattice: torch.Tensor, frac: torch.Tensor, species: torch.Tensor, formula: str
+) -> list[Crystal]:
     batch = CrystalBatch(lattice, frac, species)
     return batch.to_crystals([f"{formula} shot {i + 1}" for i in range(batch.batch_size)])
 
@@ -159,7 +175,9 @@ def final_energies(energy: _EnergyModel, batch: CrystalBatch) -> list[float]:
     return [float(energy.norm.to_physical(float(e))) for e in out.float().cpu()]
 
 
-def predict_iter(request: PredictRequest, should_stop: StopCheck | None = None) -> Iterator[PredictProgress | PredictionResult]:
+def predict_iter(
+    request: PredictRequest, should_stop: StopCheck | None = None
+) -> Iterator[PredictProgress | PredictionResult]:
     """Yield :class:`PredictProgress` per step, then one :class:`PredictionResult`."""
     loaded = get_model(request.checkpoint, request.device)
     atoms = species_for_formula(request.formula, request.z, request.num_atoms, loaded.max_atoms)
@@ -176,34 +194,64 @@ def predict_iter(request: PredictRequest, should_stop: StopCheck | None = None) 
         last = event
         energies = None
         if energy is not None and event.energy is not None:
-            energies = [float(energy.norm.to_physical(float(e))) for e in event.energy.float().cpu()]
-            for trajectory, value in zip(trajectories, energies):
+            energies = [
+                float(energy.norm.to_physical(float(e))) for e in event.energy.float().cpu()
+            ]
+            for trajectory, value in zip(trajectories, energies, strict=True):
                 trajectory.append(value)
         frame = None
         if request.keep_every and (event.step % request.keep_every == 0 or event.final):
             frame = _crystals(event.lattice, event.frac, species, formula)
             frames.append((event.step, frame))
         elapsed = time.perf_counter() - started
-        yield PredictProgress(event.step, event.total, elapsed, elapsed / event.step * (event.total - event.step), energies, frame)
+        yield PredictProgress(
+            event.step,
+            event.total,
+            elapsed,
+            elapsed / event.step * (event.total - event.step),
+            energies,
+            frame,
+        )
     if last is None:
         raise DaoError("sampling produced no steps")
-    yield _result(request, loaded, energy, CrystalBatch(last.lattice, last.frac, species), formula,
-                  time.perf_counter() - started, trajectories, frames)
+    yield _result(
+        request,
+        loaded,
+        energy,
+        CrystalBatch(last.lattice, last.frac, species),
+        formula,
+        time.perf_counter() - started,
+        trajectories,
+        frames,
+    )
 
 
-def _result(request, loaded, energy, batch, formula, seconds, trajectories, frames) -> PredictionResult:  # type: ignore[no-untyped-def]
+def _result(
+    request, loaded, energy, batch, formula, seconds, trajectories, frames
+) -> PredictionResult:  # type: ignore[no-untyped-def]
     crystals = _crystals(batch.lattice, batch.frac, batch.species, formula)
-    values: list[float | None] = list(final_energies(energy, batch)) if energy else [None] * len(crystals)
-    candidates = [Candidate(c, i + 1, e) for i, (c, e) in enumerate(zip(crystals, values))]
+    values: list[float | None] = (
+        list(final_energies(energy, batch)) if energy else [None] * len(crystals)
+    )
+    candidates = [
+        Candidate(c, i + 1, e) for i, (c, e) in enumerate(zip(crystals, values, strict=True))
+    ]
     if energy is not None:
         candidates.sort(key=lambda c: (c.energy_per_atom != c.energy_per_atom, c.energy_per_atom))
     return PredictionResult(
-        request, candidates, seconds, str(loaded.path), [t for t in trajectories if t], frames,
+        request,
+        candidates,
+        seconds,
+        str(loaded.path),
+        [t for t in trajectories if t],
+        frames,
         energy.label() if energy else None,
     )
 
 
-def predict(request: PredictRequest, on_progress: Callable[[PredictProgress], None] | None = None) -> PredictionResult:
+def predict(
+    request: PredictRequest, on_progress: Callable[[PredictProgress], None] | None = None
+) -> PredictionResult:
     """Run a prediction to the end (the CLI's path); ``on_progress`` sees every step."""
     for item in predict_iter(request):
         if isinstance(item, PredictionResult):

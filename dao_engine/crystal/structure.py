@@ -46,7 +46,9 @@ class Crystal:
         if len(species) == 0:
             raise StructureParseError(f"crystal '{self.label}' has no atoms")
         if not (np.isfinite(lattice).all() and np.isfinite(frac).all()):
-            raise StructureParseError(f"crystal '{self.label}' has non-finite lattice or coordinates")
+            raise StructureParseError(
+                f"crystal '{self.label}' has non-finite lattice or coordinates"
+            )
         object.__setattr__(self, "lattice", lattice)
         object.__setattr__(self, "frac", frac - np.floor(frac))
         object.__setattr__(self, "species", species)

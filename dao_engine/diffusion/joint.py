@@ -92,7 +92,9 @@ class JointDiffusion:
         """Sample M_t ~ q(M_t | M_0) for each crystal at its timestep ``t`` (B,)."""
         dtype = clean.lattice.dtype
         co = self.coefficients(t, dtype)
-        eps_l = torch.randn(clean.lattice.shape, generator=generator, device=clean.device, dtype=dtype)
+        eps_l = torch.randn(
+            clean.lattice.shape, generator=generator, device=clean.device, dtype=dtype
+        )
         eps_f = torch.randn(clean.frac.shape, generator=generator, device=clean.device, dtype=dtype)
         ab = co["alpha_bar"][:, None, None]
         lattice_t = ab.sqrt() * clean.lattice + (1 - ab).sqrt() * eps_l

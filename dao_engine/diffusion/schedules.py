@@ -43,7 +43,9 @@ class GeometricSigmaSchedule:
     the coordinate loss regresses g/√λ̄_t (Eq. 4's λ_t).
     """
 
-    def __init__(self, timesteps: int = 1000, sigma_begin: float = 0.005, sigma_end: float = 0.5) -> None:
+    def __init__(
+        self, timesteps: int = 1000, sigma_begin: float = 0.005, sigma_end: float = 0.5
+    ) -> None:
         self.timesteps = timesteps
         ratios = torch.linspace(0, 1, timesteps, dtype=torch.float64)
         sig = sigma_begin * (sigma_end / sigma_begin) ** ratios
@@ -57,4 +59,3 @@ def _cached_lambda_bar(timesteps: int, sigma_begin: float, sigma_end: float) -> 
     ratios = torch.linspace(0, 1, timesteps, dtype=torch.float64)
     sig = sigma_begin * (sigma_end / sigma_begin) ** ratios
     return torch.cat([torch.ones(1, dtype=torch.float64), score_second_moment(sig)])
-

@@ -23,7 +23,9 @@ def _image_offsets(like: torch.Tensor, images: int) -> torch.Tensor:
     return torch.arange(-images, images + 1, dtype=like.dtype, device=like.device)
 
 
-def wrapped_normal_score(d: torch.Tensor, sigma: torch.Tensor, images: int = DEFAULT_IMAGES) -> torch.Tensor:
+def wrapped_normal_score(
+    d: torch.Tensor, sigma: torch.Tensor, images: int = DEFAULT_IMAGES
+) -> torch.Tensor:
     """g(d; σ) = −∂ log p(d; σ)/∂d, elementwise.
 
     Args:
@@ -38,7 +40,9 @@ def wrapped_normal_score(d: torch.Tensor, sigma: torch.Tensor, images: int = DEF
     return (weights * shifted).sum(-1) / sig**2
 
 
-def wrapped_normal_log_density(d: torch.Tensor, sigma: torch.Tensor, images: int = DEFAULT_IMAGES) -> torch.Tensor:
+def wrapped_normal_log_density(
+    d: torch.Tensor, sigma: torch.Tensor, images: int = DEFAULT_IMAGES
+) -> torch.Tensor:
     """log p(d; σ) up to the constant −log(σ√(2π)), elementwise (the explicit sum over images)."""
     shifted = d.unsqueeze(-1) + _image_offsets(d, images)
     sig = torch.as_tensor(sigma, dtype=d.dtype, device=d.device)

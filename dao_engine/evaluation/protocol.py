@@ -183,8 +183,10 @@ def _result(predictions, validity, rms, outcomes, k) -> ProtocolResult:  # type:
     notes = []
     errors = [o.error for o in outcomes if o.error]
     if errors:
-        notes.append(f"{len(errors)} pairs raised in StructureMatcher and count as misses "
-                     f"(first: {errors[0]})")
+        notes.append(
+            f"{len(errors)} pairs raised in StructureMatcher and count as misses "
+            f"(first: {errors[0]})"
+        )
     selected = [_lowest_energy(shots) for shots in predictions]
     energy = None
     if all(j is not None for j in selected):
@@ -192,8 +194,10 @@ def _result(predictions, validity, rms, outcomes, k) -> ProtocolResult:  # type:
     else:
         missing = sum(j is None for j in selected)
         why = " (no predicted energies: no energy model)" if missing == len(selected) else ""
-        notes.append(f"energy-selected skipped: {missing} of {len(selected)} references have no "
-                     f"finite predicted energy{why}")
+        notes.append(
+            f"energy-selected skipped: {missing} of {len(selected)} references have no "
+            f"finite predicted energy{why}"
+        )
         selected = [None] * len(selected)
     return ProtocolResult(
         one_shot=_summary([row[0] for row in rms]),

@@ -107,8 +107,10 @@ def load_references(
     size = min(limit, len(arrays))
     rng = np.random.default_rng(subset_seed)
     chosen = np.sort(rng.choice(len(arrays), size=size, replace=False))
-    note = (f"random subset of {size} of {len(arrays)} entries, chosen with "
-            f"numpy.random.default_rng({subset_seed}).choice(n, size, replace=False), sorted")
+    note = (
+        f"random subset of {size} of {len(arrays)} entries, chosen with "
+        f"numpy.random.default_rng({subset_seed}).choice(n, size, replace=False), sorted"
+    )
     return arrays.subset(chosen).crystals(), note
 
 
@@ -132,8 +134,10 @@ def _energy_norm(loaded: LoadedModel, guidance: float) -> EnergyNormalisation | 
     if loaded.kind == "dao-p" and loaded.model.energy_head is not None and norm is not None:
         return norm
     if guidance > 0:
-        raise ConfigError(f"'{loaded.path.name}' is a {loaded.kind.upper()} model without an "
-                          "energy head; energy guidance needs a DAO-P checkpoint")
+        raise ConfigError(
+            f"'{loaded.path.name}' is a {loaded.kind.upper()} model without an "
+            "energy head; energy guidance needs a DAO-P checkpoint"
+        )
     return None
 
 
@@ -162,8 +166,13 @@ def _shots(batch: CrystalBatch, energies: Sequence[float | None], labels: Sequen
 
 
 def sample_shots_iter(
-    loaded: LoadedModel, references: Sequence[Crystal], shots: int, config: SamplerConfig,
-    seed: int = 0, batch_size: int = 256, should_stop: StopCheck | None = None,
+    loaded: LoadedModel,
+    references: Sequence[Crystal],
+    shots: int,
+    config: SamplerConfig,
+    seed: int = 0,
+    batch_size: int = 256,
+    should_stop: StopCheck | None = None,
 ) -> Generator[SamplingProgress, None, tuple[list[list[Shot]], float]]:
     """Yield :class:`SamplingProgress` per batch; return the shots as ``[reference][shot]`` and
     the sampling seconds (``shots, seconds = yield from sample_shots_iter(...)``)."""
@@ -173,8 +182,10 @@ def sample_shots_iter(
     cuda = loaded.device.type == "cuda"
     sampler = PCSampler(loaded.diffusion, model_denoiser(loaded.model, autocast=cuda), config)
     generator = torch.Generator(device=loaded.device).manual_seed(seed)
-    jobs = sorted(((i, j) for i in range(len(references)) for j in range(shots)),
-                  key=lambda job: (references[job[0]].num_atoms, job))
+    jobs = sorted(
+        ((i, j) for i in range(len(references)) for j in range(shots)),
+        key=lambda job: (references[job[0]].num_atoms, job),
+    )
     results: list[list[Shot | None]] = [[None] * shots for _ in references]
     started = time.perf_counter()
     for start in range(0, len(jobs), batch_size):
@@ -196,8 +207,11 @@ def _hardware(device: torch.device) -> str:
         return torch.cuda.get_device_name(device)
     cpu = platform.processor() or platform.machine()
     info = Path("/proc/cpuinfo")
-    names = [ln for ln in info.read_text().splitlines() if ln.startswith("model name")] \
-        if info.is_file() else []
+    names = (
+        [ln for ln in info.read_text().splitlines() if ln.startswith("model name")]
+        if info.is_file()
+        else []
+    )
     cpu = names[0].split(":", 1)[1].strip() if names else cpu
     return f"{cpu}, {torch.get_num_threads()} threads"
 
@@ -218,7 +232,8 @@ def default_output(loaded: LoadedModel, dataset_name: str | None) -> Path:
 
 
 def evaluate_iter(
-    request: EvaluationRequest, references: Sequence[Crystal] | None = None,
+    request: EvaluationRequest,
+    references: Sequence[Crystal] | None = None,
     should_stop: StopCheck | None = None,
 ) -> Iterator[SamplingProgress | MatchProgress | EvaluationRun]:
     """Yield sampling and matching progress, then the :class:`EvaluationRun` (JSON written).
@@ -226,14 +241,23 @@ def evaluate_iter(
     started = time.perf_counter()
     loaded = get_model(request.checkpoint, request.device)
     refs, subset = _references(request, references)
-    lr, lr_source = (request.step_lr, "given") if request.step_lr is not None else \
-        default_step_lr(request.dataset, request.shots, loaded)
+    lr, lr_source = (
+        (request.step_lr, "given")
+        if request.step_lr is not None
+        else default_step_lr(request.dataset, request.shots, loaded)
+    )
     config = SamplerConfig(steps=request.steps, step_lr=lr, guidance=request.guidance)
     predictions, sampling_s = yield from sample_shots_iter(
-        loaded, refs, request.shots, config, request.seed, request.batch_size, should_stop)
+        loaded, refs, request.shots, config, request.seed, request.batch_size, should_stop
+    )
     result = yield from _match(refs, predictions, request.processes)
-    run = {"subset": subset, "step_lr": lr, "step_lr_source": lr_source, "sampling_s": sampling_s,
-           "wall_s": time.perf_counter() - started}
+    run = {
+        "subset": subset,
+        "step_lr": lr,
+        "step_lr_source": lr_source,
+        "sampling_s": sampling_s,
+        "wall_s": time.perf_counter() - started,
+    }
     record = build_record(request, loaded, refs, predictions, result, run)
     path = Path(request.out) if request.out else default_output(loaded, request.dataset)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -265,51 +289,77 @@ def _match(refs, predictions, processes):  # type: ignore[no-untyped-def]
 
 
 def build_record(
-    request: EvaluationRequest, loaded: LoadedModel, refs: Sequence[Crystal],
-    predictions: Sequence[Sequence[Shot]], result: ProtocolResult, run: dict[str, Any],
+    request: EvaluationRequest,
+    loaded: LoadedModel,
+    refs: Sequence[Crystal],
+    predictions: Sequence[Sequence[Shot]],
+    result: ProtocolResult,
+    run: dict[str, Any],
 ) -> dict[str, Any]:
     """The JSON record: provenance, settings, the protocol's numbers, throughput, and per test
     crystal its id, formula, RMS per shot (None = miss) and predicted energies (eV/atom)."""
     numbers = result.to_dict(per_reference=True)
     per_reference = numbers.pop("per_reference")
     for entry, ref, shots in zip(per_reference, refs, predictions, strict=True):
-        entry.update(id=ref.label, formula=ref.formula(reduced=True), atoms=ref.num_atoms,
-                     energies=[s.energy_per_atom for s in shots])
+        entry.update(
+            id=ref.label,
+            formula=ref.formula(reduced=True),
+            atoms=ref.num_atoms,
+            energies=[s.energy_per_atom for s in shots],
+        )
     notes = list(numbers.pop("notes"))
     too_big = sum(r.num_atoms > loaded.max_atoms for r in refs)
     if too_big:
-        notes.append(f"{too_big} test crystals have more atoms than the model's max_atoms "
-                     f"({loaded.max_atoms})")
+        notes.append(
+            f"{too_big} test crystals have more atoms than the model's max_atoms "
+            f"({loaded.max_atoms})"
+        )
     sampling_s = run["sampling_s"]
     return {
-        "command": request.command or " ".join(sys.argv), "commit": _commit(),
-        "hardware": _hardware(loaded.device), "torch": torch.__version__,
-        "device": str(loaded.device), "bf16_autocast": loaded.device.type == "cuda",
-        "model": str(loaded.path), "model_kind": loaded.kind, "model_step": loaded.step,
+        "command": request.command or " ".join(sys.argv),
+        "commit": _commit(),
+        "hardware": _hardware(loaded.device),
+        "torch": torch.__version__,
+        "device": str(loaded.device),
+        "bf16_autocast": loaded.device.type == "cuda",
+        "model": str(loaded.path),
+        "model_kind": loaded.kind,
+        "model_step": loaded.step,
         "train_minutes": loaded.metadata.get("train_minutes"),
         "train_data": loaded.metadata.get("data"),
-        "dataset": request.dataset, "test_structures": len(refs), "subset": run["subset"],
-        "shots": request.shots, "steps": request.steps, "step_lr": run["step_lr"],
-        "step_lr_source": run["step_lr_source"], "guidance": request.guidance,
-        "seed": request.seed, "batch_size": request.batch_size,
-        **numbers, "notes": notes,
+        "dataset": request.dataset,
+        "test_structures": len(refs),
+        "subset": run["subset"],
+        "shots": request.shots,
+        "steps": request.steps,
+        "step_lr": run["step_lr"],
+        "step_lr_source": run["step_lr_source"],
+        "guidance": request.guidance,
+        "seed": request.seed,
+        "batch_size": request.batch_size,
+        **numbers,
+        "notes": notes,
         "samples_per_s": len(refs) * request.shots / sampling_s if sampling_s > 0 else None,
-        "sampling_s": round(sampling_s, 3), "wall_s": round(run["wall_s"], 3),
+        "sampling_s": round(sampling_s, 3),
+        "wall_s": round(run["wall_s"], 3),
         "per_reference": per_reference,
     }
 
 
 def evaluate_checkpoint(
-    checkpoint: str | Path | None, dataset_name: str | None = "mp_20/test",
-    references: Sequence[Crystal] | None = None, **settings: Any,
+    checkpoint: str | Path | None,
+    dataset_name: str | None = "mp_20/test",
+    references: Sequence[Crystal] | None = None,
+    **settings: Any,
 ) -> EvaluationRun:
     """Evaluate ``checkpoint`` on ``dataset_name`` (or on ``references``); ``settings`` are the
     other :class:`EvaluationRequest` fields (shots, steps, limit, seed, subset_seed, device,
     step_lr, guidance, batch_size, processes, out, command)."""
     ckpt = None if checkpoint is None else str(checkpoint)
     out = settings.pop("out", None)
-    request = EvaluationRequest(checkpoint=ckpt, dataset=dataset_name,
-                                out=None if out is None else str(out), **settings)
+    request = EvaluationRequest(
+        checkpoint=ckpt, dataset=dataset_name, out=None if out is None else str(out), **settings
+    )
     for item in evaluate_iter(request, references):
         if isinstance(item, EvaluationRun):
             return item

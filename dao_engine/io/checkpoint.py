@@ -29,7 +29,9 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> Pa
     """Write ``payload`` (schema fields are added) atomically: a temporary file, then rename."""
     path = Path(path)
     if payload.get("kind") not in KINDS:
-        raise CheckpointError(f"checkpoint kind must be one of {KINDS}, got {payload.get('kind')!r}")
+        raise CheckpointError(
+            f"checkpoint kind must be one of {KINDS}, got {payload.get('kind')!r}"
+        )
     data = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, **payload}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -38,14 +40,23 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> Pa
     return path
 
 
-def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.device = "cpu") -> dict[str, Any]:
+def load_checkpoint(
+    path: str | os.PathLike[str], map_location: str | torch.device = "cpu"
+) -> dict[str, Any]:
     """Read and validate a checkpoint; every failure is a :class:`CheckpointError` saying why."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no such checkpoint: '{path}'")
     try:
         data = torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+    except (
+        RuntimeError,
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+        EOFError,
+        ValueError,
+        OSError,
+    ) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(
             f"'{path}' is corrupt or not a DAO Studio checkpoint ({first[:160]}); "
@@ -68,9 +79,15 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
     return data
 
 
-def inference_payload(checkpoint: dict[str, Any], dtype: torch.dtype = torch.float16) -> dict[str, Any]:
+def inference_payload(
+    checkpoint: dict[str, Any], dtype: torch.dtype = torch.float16
+) -> dict[str, Any]:
     """A compact copy for shipping: EMA weights (or raw weights) in ``dtype``, no optimiser state."""
     weights = checkpoint.get("ema") or checkpoint["model"]
     compact = {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in weights.items()}
-    keep = {k: v for k, v in checkpoint.items() if k not in ("model", "ema", "optimizer", "schema", "schema_version")}
+    keep = {
+        k: v
+        for k, v in checkpoint.items()
+        if k not in ("model", "ema", "optimizer", "schema", "schema_version")
+    }
     return {**keep, "model": compact, "ema": None, "optimizer": None}

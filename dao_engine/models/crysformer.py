@@ -81,9 +81,12 @@ class Crysformer(nn.Module):
         self.time = TimeEmbedding(c.width, c.timesteps)
         self.cell = nn.Sequential(nn.Linear(7, c.width), nn.SiLU(), nn.Linear(c.width, c.width))
         edge_in = 6 + 6 * c.fourier_frequencies
-        self.edge_encoder = nn.Sequential(nn.LayerNorm(edge_in), nn.Linear(edge_in, c.edge_width), nn.SiLU())
+        self.edge_encoder = nn.Sequential(
+            nn.LayerNorm(edge_in), nn.Linear(edge_in, c.edge_width), nn.SiLU()
+        )
         self.blocks = nn.ModuleList(
-            CrysformerBlock(c.width, c.heads, c.edge_width, c.ffn_multiplier) for _ in range(c.num_layers)
+            CrysformerBlock(c.width, c.heads, c.edge_width, c.ffn_multiplier)
+            for _ in range(c.num_layers)
         )
         self.final_norm = nn.LayerNorm(c.width)
         self.frac_head = _mlp(c.width, 3)

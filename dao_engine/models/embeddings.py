@@ -74,6 +74,8 @@ def element_feature_table() -> torch.Tensor:
 class ElementEmbedding(nn.Module):
     """Atomic number (B, N) → (B, N, width): fixed CGCNN-style features, then a learned linear map."""
 
+    table: torch.Tensor
+
     def __init__(self, width: int) -> None:
         super().__init__()
         table = element_feature_table()
@@ -87,12 +89,16 @@ class ElementEmbedding(nn.Module):
 class TimeEmbedding(nn.Module):
     """Sinusoidal embedding of the timestep t ∈ [0, T] (B,) → (B, width), then an MLP."""
 
+    freqs: torch.Tensor
+
     def __init__(self, width: int, timesteps: int, frequencies: int = 64) -> None:
         super().__init__()
         self.timesteps = timesteps
         freqs = torch.exp(-math.log(10_000.0) * torch.arange(frequencies) / frequencies)
         self.register_buffer("freqs", freqs, persistent=False)
-        self.mlp = nn.Sequential(nn.Linear(2 * frequencies, width), nn.SiLU(), nn.Linear(width, width))
+        self.mlp = nn.Sequential(
+            nn.Linear(2 * frequencies, width), nn.SiLU(), nn.Linear(width, width)
+        )
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         angle = t.float()[:, None] * 1000.0 / self.timesteps * self.freqs[None, :]
@@ -108,9 +114,13 @@ def lattice_invariants(lattice: torch.Tensor) -> torch.Tensor:
     gram = lattice @ lattice.transpose(1, 2)
     lengths = torch.diagonal(gram, dim1=1, dim2=2).clamp_min(1e-8).sqrt()
     cos = torch.stack(
-        [gram[:, 1, 2] / (lengths[:, 1] * lengths[:, 2]),
-         gram[:, 0, 2] / (lengths[:, 0] * lengths[:, 2]),
-         gram[:, 0, 1] / (lengths[:, 0] * lengths[:, 1])], dim=-1)
+        [
+            gram[:, 1, 2] / (lengths[:, 1] * lengths[:, 2]),
+            gram[:, 0, 2] / (lengths[:, 0] * lengths[:, 2]),
+            gram[:, 0, 1] / (lengths[:, 0] * lengths[:, 1]),
+        ],
+        dim=-1,
+    )
     volume = torch.det(gram.double()).clamp_min(1e-12).sqrt().to(lattice.dtype)
     return torch.cat([lengths / 10.0, cos, volume[:, None] ** (1 / 3) / 10.0], dim=-1)
 

@@ -60,7 +60,9 @@ class CrysformerBlock(nn.Module):
         self.gate_attn = GatedResidual(width)
         self.norm_ffn = nn.LayerNorm(width)
         self.ffn = nn.Sequential(
-            nn.Linear(width, ffn_multiplier * width), nn.SiLU(), nn.Linear(ffn_multiplier * width, width)
+            nn.Linear(width, ffn_multiplier * width),
+            nn.SiLU(),
+            nn.Linear(ffn_multiplier * width, width),
         )
         self.gate_ffn = GatedResidual(width)
 

@@ -36,7 +36,7 @@ class LoadedModel:
 
 
 def resolve_device(name: str | torch.device = "auto") -> torch.device:
-    """"auto" → CUDA when available, else CPU; otherwise the named device."""
+    """ "auto" → CUDA when available, else CPU; otherwise the named device."""
     if isinstance(name, torch.device):
         return name
     if name == "auto":
@@ -46,19 +46,25 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
     return torch.device(name)
 
 
-def model_from_checkpoint(data: dict[str, Any], path: Path, device: torch.device, use_ema: bool = True) -> LoadedModel:
+def model_from_checkpoint(
+    data: dict[str, Any], path: Path, device: torch.device, use_ema: bool = True
+) -> LoadedModel:
     """Instantiate the network from a validated checkpoint dict."""
     try:
         config = CrysformerConfig.from_dict(data["model_config"])
         diffusion = JointDiffusion(DiffusionConfig(**data["diffusion_config"]))
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"'{path}' has an unreadable configuration: {exc}") from exc
-    weights = data.get("ema") if use_ema and data.get("ema") else data["model"]
+    weights: dict[str, torch.Tensor] = data["ema"] if use_ema and data.get("ema") else data["model"]
     model = Crysformer(config)
     try:
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
+        model.load_state_dict(
+            {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
+        )
     except RuntimeError as exc:
-        raise CheckpointError(f"'{path}' weights do not fit its configuration: {str(exc)[:200]}") from exc
+        raise CheckpointError(
+            f"'{path}' weights do not fit its configuration: {str(exc)[:200]}"
+        ) from exc
     return LoadedModel(
         model=model.to(device).eval(),
         diffusion=diffusion,

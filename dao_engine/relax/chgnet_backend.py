@@ -57,16 +57,24 @@ class ChgnetRelaxation:
     invalid: str | None
 
 
-def relax_with_chgnet(crystal: Crystal, fmax: float = 0.05, steps: int = 300, relax_cell: bool = True) -> ChgnetRelaxation:
+def relax_with_chgnet(
+    crystal: Crystal, fmax: float = 0.05, steps: int = 300, relax_cell: bool = True
+) -> ChgnetRelaxation:
     """FIRE relaxation of positions (and the cell) with CHGNet forces and stresses."""
     from chgnet.model import StructOptimizer
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = StructOptimizer(model=_model()).relax(
-            structure_from_crystal(crystal), fmax=fmax, steps=steps, relax_cell=relax_cell, verbose=False
+            structure_from_crystal(crystal),
+            fmax=fmax,
+            steps=steps,
+            relax_cell=relax_cell,
+            verbose=False,
         )
-    relaxed = crystal_from_structure(result["final_structure"], label=f"{crystal.label} (CHGNet-relaxed)")
+    final: Any = result["final_structure"]
+    trajectory: Any = result["trajectory"]
+    relaxed = crystal_from_structure(final, label=f"{crystal.label} (CHGNet-relaxed)")
     n = crystal.num_atoms
-    energies = [float(e) / n for e in result["trajectory"].energies]
+    energies = [float(e) / n for e in trajectory.energies]
     return ChgnetRelaxation(relaxed, energies, check_validity(relaxed))

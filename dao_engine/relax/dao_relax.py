@@ -36,7 +36,9 @@ class RelaxConfig:
         if self.max_iter < 1 or self.steps < 1 or self.lr <= 0:
             raise ConfigError(f"invalid relaxation settings: {self}")
         if self.line_search not in (None, "strong_wolfe"):
-            raise ConfigError(f"line_search must be None or 'strong_wolfe', got {self.line_search!r}")
+            raise ConfigError(
+                f"line_search must be None or 'strong_wolfe', got {self.line_search!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -51,15 +53,18 @@ class RelaxResult:
     invalid: list[str | None]
 
 
-def relax_with_energy_model(batch: CrystalBatch, energy_fn: EnergyFn, config: RelaxConfig | None = None) -> RelaxResult:
+def relax_with_energy_model(
+    batch: CrystalBatch, energy_fn: EnergyFn, config: RelaxConfig | None = None
+) -> RelaxResult:
     """Minimise ``energy_fn`` at t = 0 over lattice and coordinates of every crystal in ``batch``."""
     config = config or RelaxConfig()
     lattice = batch.lattice.detach().clone().requires_grad_(True)
     frac = batch.frac.detach().clone().requires_grad_(True)
     mask = batch.mask[..., None].to(frac.dtype)
     t0 = torch.zeros(batch.batch_size, dtype=torch.long, device=batch.device)
-    optimiser = torch.optim.LBFGS([lattice, frac], lr=config.lr, max_iter=config.max_iter,
-                                  line_search_fn=config.line_search)
+    optimiser = torch.optim.LBFGS(
+        [lattice, frac], lr=config.lr, max_iter=config.max_iter, line_search_fn=config.line_search
+    )
     trajectory: list[torch.Tensor] = []
 
     def energies(lat: torch.Tensor, fr: torch.Tensor) -> torch.Tensor:
@@ -67,7 +72,11 @@ def relax_with_energy_model(batch: CrystalBatch, energy_fn: EnergyFn, config: Re
 
     with torch.no_grad():
         start = energies(lattice, frac).detach()
-    best = {"energy": start.clone(), "lattice": lattice.detach().clone(), "frac": frac.detach().clone()}
+    best = {
+        "energy": start.clone(),
+        "lattice": lattice.detach().clone(),
+        "frac": frac.detach().clone(),
+    }
 
     def keep_best(e: torch.Tensor) -> None:
         """Remember, per crystal, the lowest-energy state seen at any evaluation."""

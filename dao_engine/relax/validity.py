@@ -8,7 +8,9 @@ MIN_DISTANCE = 0.5  # Å: closer atoms count as overlapping
 MIN_VOLUME = 0.1  # Å³: smaller cells count as collapsed
 
 
-def check_validity(crystal: Crystal, min_distance: float = MIN_DISTANCE, min_volume: float = MIN_VOLUME) -> str | None:
+def check_validity(
+    crystal: Crystal, min_distance: float = MIN_DISTANCE, min_volume: float = MIN_VOLUME
+) -> str | None:
     """None when the cell is valid, else the reason (collapsed cell, overlapping atoms, ...)."""
     volume = crystal.volume
     if not volume == volume or volume < min_volume:  # NaN-safe

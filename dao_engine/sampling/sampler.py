@@ -52,7 +52,9 @@ class SamplerConfig:
         if self.step_lr < 0:
             raise ConfigError(f"step_lr must be ≥ 0, got {self.step_lr}")
         if self.corrector_rule not in ("diffcsp", "paper"):
-            raise ConfigError(f"corrector_rule must be 'diffcsp' or 'paper', got {self.corrector_rule!r}")
+            raise ConfigError(
+                f"corrector_rule must be 'diffcsp' or 'paper', got {self.corrector_rule!r}"
+            )
         if self.guidance < 0:
             raise ConfigError(f"guidance strength must be ≥ 0, got {self.guidance}")
 
@@ -116,7 +118,10 @@ class PCSampler:
         self.energy_fn = energy_fn
 
     def initial_state(
-        self, species: torch.Tensor, generator: torch.Generator | None, dtype: torch.dtype = torch.float32
+        self,
+        species: torch.Tensor,
+        generator: torch.Generator | None,
+        dtype: torch.dtype = torch.float32,
     ) -> CrystalBatch:
         """L_T ~ N(0, I), F_T ~ U(0, 1) for species (B, N) (0 = padding)."""
         b, n = species.shape
@@ -135,18 +140,20 @@ class PCSampler:
         state = self.initial_state(species, generator)
         ts = timestep_sequence(self.diffusion.timesteps, self.config.steps)
         total = len(ts) - 1
-        for k, (t, t_prev) in enumerate(zip(ts[:-1], ts[1:]), start=1):
+        for k, (t, t_prev) in enumerate(zip(ts[:-1], ts[1:], strict=True), start=1):
             if should_stop is not None and should_stop():
                 raise CancelledError(f"sampling cancelled at step {k - 1} of {total}")
             state, energy = self._step(state, t, t_prev, generator)
             yield SampleStep(k, total, t, t_prev, state.lattice, state.frac, energy)
 
-    def sample(self, species: torch.Tensor, generator: torch.Generator | None = None) -> CrystalBatch:
+    def sample(
+        self, species: torch.Tensor, generator: torch.Generator | None = None
+    ) -> CrystalBatch:
         """Run all steps and return the final batch."""
-        last = None
-        for last in self.iterate(species, generator):
+        events = self.iterate(species, generator)
+        last = next(events)
+        for last in events:  # noqa: B007 (the last event holds the sample)
             pass
-        assert last is not None
         return CrystalBatch(last.lattice, last.frac, species)
 
     def _evaluate(self, state: CrystalBatch, t_vec: torch.Tensor):
@@ -162,11 +169,13 @@ class PCSampler:
             eps_l, eps_f, energy = self.denoiser(lattice, frac, state.species, t_vec)
             if self.energy_fn is not None:
                 energy = self.energy_fn(lattice, frac, state.species, t_vec)
-            grads = (None, None)
+            grads: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None)
             if guided:
                 if energy is None:
                     raise ConfigError("energy guidance (s > 0) needs an energy model (DAO-P)")
-                grad_l, grad_f = torch.autograd.grad(energy.sum(), [lattice, frac], allow_unused=True)
+                grad_l, grad_f = torch.autograd.grad(
+                    energy.sum(), [lattice, frac], allow_unused=True
+                )
                 grads = (  # an energy that ignores one input has zero gradient there
                     torch.zeros_like(lattice) if grad_l is None else grad_l,
                     torch.zeros_like(frac) if grad_f is None else grad_f,
@@ -191,7 +200,9 @@ class PCSampler:
         with torch.no_grad():
             score = -eps_f * float(sched_f.lambda_bar[t]) ** 0.5
             last = t_prev == 0
-            noise_l = torch.zeros_like(eps_l) if last else self._randn(eps_l.shape, generator, state)
+            noise_l = (
+                torch.zeros_like(eps_l) if last else self._randn(eps_l.shape, generator, state)
+            )
             lattice = (state.lattice - beta / (1 - ab_t) ** 0.5 * eps_l) / alpha**0.5
             lattice = lattice + post_var**0.5 * noise_l
             jump = sig_t**2 - sig_p**2
@@ -202,7 +213,9 @@ class PCSampler:
                 frac = frac - s * sig_p**2 * jump / sig_t**2 * grad_f
             frac = wrap(frac) * mask
             if not last:
-                frac = self._correct(CrystalBatch(lattice, frac, state.species), t_prev, sig_p, sig_1, generator)
+                frac = self._correct(
+                    CrystalBatch(lattice, frac, state.species), t_prev, sig_p, sig_1, generator
+                )
         return CrystalBatch(lattice, frac * mask, state.species), energy
 
     def _correct(self, state: CrystalBatch, t_prev: int, sig_p: float, sig_1: float, generator):

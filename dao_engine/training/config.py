@@ -57,4 +57,6 @@ class TrainConfig:
 
     @staticmethod
     def from_dict(values: dict[str, Any]) -> TrainConfig:
-        return TrainConfig(**{k: v for k, v in values.items() if k in TrainConfig.__dataclass_fields__})
+        return TrainConfig(
+            **{k: v for k, v in values.items() if k in TrainConfig.__dataclass_fields__}
+        )

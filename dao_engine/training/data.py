@@ -37,13 +37,17 @@ class TrainingSet:
         if len(num_atoms) == 0:
             raise DatasetError("the training set is empty")
         if int(num_atoms.sum()) != len(frac) or len(frac) != len(species):
-            raise DatasetError("training arrays disagree: sum(num_atoms) must equal the number of atoms")
+            raise DatasetError(
+                "training arrays disagree: sum(num_atoms) must equal the number of atoms"
+            )
         self.lattice = torch.as_tensor(np.asarray(lattice, dtype=np.float32))
         self.frac = torch.as_tensor(np.asarray(frac, dtype=np.float32))
         self.species = torch.as_tensor(np.asarray(species, dtype=np.int64))
         self.num_atoms = torch.as_tensor(num_atoms)
         self.offsets = torch.cumsum(self.num_atoms, 0) - self.num_atoms
-        self.energy = None if energy is None else torch.as_tensor(np.asarray(energy, dtype=np.float32))
+        self.energy = (
+            None if energy is None else torch.as_tensor(np.asarray(energy, dtype=np.float32))
+        )
 
     def __len__(self) -> int:
         return int(len(self.num_atoms))
@@ -56,7 +60,9 @@ class TrainingSet:
     def from_crystals(crystals: Sequence[Crystal], energy_key: str | None = None) -> TrainingSet:
         energy = None
         if energy_key is not None:
-            energy = np.array([c.properties.get(energy_key, np.nan) for c in crystals], dtype=np.float32)
+            energy = np.array(
+                [c.properties.get(energy_key, np.nan) for c in crystals], dtype=np.float32
+            )
         return TrainingSet(
             np.stack([c.lattice for c in crystals]),
             np.concatenate([c.frac for c in crystals]),
@@ -79,7 +85,9 @@ class TrainingSet:
         out.energy = None if self.energy is None else self.energy.to(device)
         return out
 
-    def gather(self, indices: torch.Tensor, pad_multiple: int = 1) -> tuple[CrystalBatch, torch.Tensor | None]:
+    def gather(
+        self, indices: torch.Tensor, pad_multiple: int = 1
+    ) -> tuple[CrystalBatch, torch.Tensor | None]:
         """Padded batch of crystals ``indices`` (B,) and their energies (B,) if present."""
         indices = indices.to(self.num_atoms.device)
         n = self.num_atoms[indices]

@@ -25,12 +25,18 @@ class EnergyNormalisation:
     unit: str = "eV/atom"
 
     @staticmethod
-    def from_values(values: np.ndarray, label: str = "formation energy per atom", unit: str = "eV/atom") -> EnergyNormalisation:
+    def from_values(
+        values: np.ndarray, label: str = "formation energy per atom", unit: str = "eV/atom"
+    ) -> EnergyNormalisation:
         known = np.asarray(values, dtype=np.float64)
         known = known[np.isfinite(known)]
         if len(known) < 2:
-            raise DatasetError("DAO-P training needs energy labels, but fewer than 2 crystals have one")
-        return EnergyNormalisation(float(known.mean()), float(max(2 * known.std(), 1e-6)), label, unit)
+            raise DatasetError(
+                "DAO-P training needs energy labels, but fewer than 2 crystals have one"
+            )
+        return EnergyNormalisation(
+            float(known.mean()), float(max(2 * known.std(), 1e-6)), label, unit
+        )
 
     def normalise(self, values: np.ndarray) -> np.ndarray:
         return (np.asarray(values, dtype=np.float64) - self.mean) / self.scale
@@ -48,4 +54,6 @@ class EnergyNormalisation:
     def from_dict(values: dict[str, Any] | None) -> EnergyNormalisation | None:
         if not values:
             return None
-        return EnergyNormalisation(**{k: values[k] for k in ("mean", "scale", "label", "unit") if k in values})
+        return EnergyNormalisation(
+            **{k: values[k] for k in ("mean", "scale", "label", "unit") if k in values}
+        )

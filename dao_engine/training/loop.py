@@ -54,7 +54,9 @@ class Trainer:
         self.data = data.to(self.device)
         self.metadata = dict(metadata or {})
         self.energy_normalisation = energy_normalisation
-        self.optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        self.optimizer = torch.optim.AdamW(
+            model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
         self.ema = {k: v.detach().clone().float() for k, v in model.state_dict().items()}
         self.step = 0
         self.train_seconds = 0.0
@@ -110,9 +112,13 @@ class Trainer:
         ckpt = load_checkpoint(path, map_location=self.device)
         source = ckpt.get("ema") or ckpt["model"]
         own = self.model.state_dict()
-        shared = {k: v.to(own[k].dtype) for k, v in source.items() if k in own and own[k].shape == v.shape}
+        shared = {
+            k: v.to(own[k].dtype) for k, v in source.items() if k in own and own[k].shape == v.shape
+        }
         if len(shared) < len([k for k in own if not k.startswith("energy_head")]):
-            raise CheckpointError(f"'{path}' holds a model of another architecture; cannot initialise from it")
+            raise CheckpointError(
+                f"'{path}' holds a model of another architecture; cannot initialise from it"
+            )
         self.model.load_state_dict(shared, strict=False)
         self.ema = {k: v.detach().clone().float() for k, v in self.model.state_dict().items()}
 
@@ -130,10 +136,17 @@ class Trainer:
     def _train_step(self, indices: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate(self.config, self.step)
-        batch, energy = self.data.gather(indices, pad_multiple=4 if self.device.type == "cuda" else 1)
+        batch, energy = self.data.gather(
+            indices, pad_multiple=4 if self.device.type == "cuda" else 1
+        )
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.use_bf16):
             parts = csp_loss(
-                self.forward_model, self.diffusion, batch, generator, energy, self.config.energy_weight
+                self.forward_model,
+                self.diffusion,
+                batch,
+                generator,
+                energy,
+                self.config.energy_weight,
             )
         total = parts["total"]
         if not torch.isfinite(total):
@@ -150,7 +163,9 @@ class Trainer:
         self._update_ema()
         return {k: float(v.detach()) for k, v in parts.items()}
 
-    def run(self, checkpoint_path: str | Path | None = None, should_stop: StopCheck | None = None) -> Iterator[TrainEvent]:
+    def run(
+        self, checkpoint_path: str | Path | None = None, should_stop: StopCheck | None = None
+    ) -> Iterator[TrainEvent]:
         """Train until ``total_steps``; yield a TrainEvent every ``log_every`` steps and at the end.
 
         Checkpoints are written every ``checkpoint_every`` steps and at the end (and on cancel).
@@ -204,5 +219,7 @@ class Trainer:
     def ema_model(self) -> Crysformer:
         """A copy of the model carrying the EMA weights (for sampling/evaluation)."""
         copy = Crysformer(self.model.config).to(self.device)
-        copy.load_state_dict({k: v.to(self.model.state_dict()[k].dtype) for k, v in self.ema.items()})
+        copy.load_state_dict(
+            {k: v.to(self.model.state_dict()[k].dtype) for k, v in self.ema.items()}
+        )
         return copy.eval()

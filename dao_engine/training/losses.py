@@ -8,7 +8,9 @@ from dao_engine.crystal.batch import CrystalBatch
 from dao_engine.diffusion.joint import JointDiffusion
 
 
-def intermediate_energy_loss(predicted: torch.Tensor, target: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
+def intermediate_energy_loss(
+    predicted: torch.Tensor, target: torch.Tensor, beta: float = 1.0
+) -> torch.Tensor:
     """L_IEP = mean (exp(−f) − exp(−β E₀))² (Eq. 10) over entries with a finite target.
 
     Its minimiser over f for a given noised input is −log E[exp(−β E₀) | M_t] (Appendix 3.1).

@@ -10,7 +10,9 @@ from dao_engine.errors import CancelledError, CheckpointError, CompositionError
 
 
 def _request(tiny_checkpoint, **kw) -> api.PredictRequest:
-    base = dict(formula="NaCl", z=2, shots=2, steps=6, checkpoint=str(tiny_checkpoint), device="cpu")
+    base = dict(
+        formula="NaCl", z=2, shots=2, steps=6, checkpoint=str(tiny_checkpoint), device="cpu"
+    )
     return api.PredictRequest(**{**base, **kw})
 
 
@@ -24,7 +26,9 @@ def test_progress_then_result_with_frames(tiny_checkpoint):
     assert [step for step, _ in result.frames] == [2, 4, 6]
     assert all(len(frame) == 2 for _, frame in result.frames)
     last = result.frames[-1][1][0]
-    torch.testing.assert_close(torch.as_tensor(last.lattice), torch.as_tensor(result.candidates[0].crystal.lattice))
+    torch.testing.assert_close(
+        torch.as_tensor(last.lattice), torch.as_tensor(result.candidates[0].crystal.lattice)
+    )
     assert result.candidates[0].crystal.formula() == "Na2Cl2"
 
 

@@ -17,8 +17,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_predict_writes_one_cif_per_shot_and_a_table(tiny_checkpoint, tmp_path, capsys):
     out = tmp_path / "pred"
-    code = main(["predict", "NaCl", "--z", "2", "--shots", "3", "--steps", "5", "--checkpoint",
-                 str(tiny_checkpoint), "--out", str(out), "--quiet", "--p1"])
+    code = main(
+        [
+            "predict",
+            "NaCl",
+            "--z",
+            "2",
+            "--shots",
+            "3",
+            "--steps",
+            "5",
+            "--checkpoint",
+            str(tiny_checkpoint),
+            "--out",
+            str(out),
+            "--quiet",
+            "--p1",
+        ]
+    )
     assert code == 0
     files = sorted(out.glob("*.cif"))
     assert len(files) == 3
@@ -30,8 +46,24 @@ def test_predict_writes_one_cif_per_shot_and_a_table(tiny_checkpoint, tmp_path, 
 
 def test_symmetrized_output_is_default(tiny_checkpoint, tmp_path):
     out = tmp_path / "sym"
-    assert main(["predict", "CsCl", "--shots", "1", "--steps", "3", "--checkpoint", str(tiny_checkpoint),
-                 "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "predict",
+                "CsCl",
+                "--shots",
+                "1",
+                "--steps",
+                "3",
+                "--checkpoint",
+                str(tiny_checkpoint),
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     text = next(out.glob("*.cif")).read_text()
     assert "_symmetry_space_group_name_H-M" in text or "_space_group_name_H-M" in text
 
@@ -62,8 +94,14 @@ def test_bad_input_gives_one_line(tiny_checkpoint, capsys, args, message):
 
 def test_bad_input_has_no_traceback_in_a_real_process(tmp_path):
     env = {**os.environ, "DAO_MODEL": str(tmp_path / "absent.pt")}
-    proc = subprocess.run([sys.executable, "-m", "dao_engine.cli", "predict", "NaCl"],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dao_engine.cli", "predict", "NaCl"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "default model" in proc.stderr
 
@@ -79,28 +117,33 @@ def test_engine_imports_without_gui_packages():
         "import dao_engine.api, dao_engine.cli, dao_engine.training, dao_engine.datasets\n"
         "print('ok')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
 
 
 def test_relax_with_dao_p_writes_a_valid_structure(tiny_dao_p, tmp_path, capsys):
-    from tests.helpers.fixtures import nacl
-
     from dao_engine.io.structure_files import write_structure
+    from tests.helpers.fixtures import nacl
 
     src = write_structure(nacl(6.2), tmp_path / "strained.cif", symmetrize=False)
     out = tmp_path / "relaxed.cif"
-    assert main(["relax", str(src), "--checkpoint", str(tiny_dao_p), "--steps", "2", "--out", str(out)]) == 0
+    assert (
+        main(
+            ["relax", str(src), "--checkpoint", str(tiny_dao_p), "--steps", "2", "--out", str(out)]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "toy strain energy" in text and "→" in text
     assert read_structure(out).formula(reduced=True) == "NaCl"
 
 
 def test_relax_refuses_a_dao_g_checkpoint(tiny_checkpoint, tmp_path, capsys):
-    from tests.helpers.fixtures import nacl
-
     from dao_engine.io.structure_files import write_structure
+    from tests.helpers.fixtures import nacl
 
     src = write_structure(nacl(), tmp_path / "nacl.cif")
     assert main(["relax", str(src), "--checkpoint", str(tiny_checkpoint)]) == 2

@@ -14,14 +14,18 @@ TOL = dict(rtol=1e-9, atol=1e-9)
 @pytest.fixture(scope="module")
 def model() -> Crysformer:
     torch.manual_seed(0)
-    m = Crysformer(CrysformerConfig(num_layers=2, width=32, heads=4, edge_width=16, energy_head=True))
+    m = Crysformer(
+        CrysformerConfig(num_layers=2, width=32, heads=4, edge_width=16, energy_head=True)
+    )
     return m.double().eval()
 
 
 @pytest.fixture
 def inputs(generator):
     b, n = 3, 5
-    lattice = torch.randn(b, 3, 3, generator=generator, dtype=torch.float64) * 3 + 4 * torch.eye(3, dtype=torch.float64)
+    lattice = torch.randn(b, 3, 3, generator=generator, dtype=torch.float64) * 3 + 4 * torch.eye(
+        3, dtype=torch.float64
+    )
     frac = torch.rand(b, n, 3, generator=generator, dtype=torch.float64)
     species = torch.randint(1, 90, (b, n), generator=generator)
     species[2, 3:] = 0  # a padded crystal
@@ -55,7 +59,9 @@ def test_permutation(model, inputs):
 
 def test_periodic_translation(model, inputs, generator):
     lattice, frac, species, t = inputs
-    shift = torch.rand(3, generator=generator, dtype=torch.float64) + torch.tensor([0.0, 1.0, -2.0], dtype=torch.float64)
+    shift = torch.rand(3, generator=generator, dtype=torch.float64) + torch.tensor(
+        [0.0, 1.0, -2.0], dtype=torch.float64
+    )
     mask = (species > 0)[..., None]
     a = model(lattice, frac, species, t)
     b = model(lattice, translate(frac, shift) * mask, species, t)

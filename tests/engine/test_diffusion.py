@@ -41,7 +41,9 @@ def test_score_is_periodic_and_odd():
 def test_lambda_bar_limits():
     # Small σ: the wrapped normal is a normal, so E[g²] = E[d²]/σ⁴ = 1/σ².
     small = score_second_moment(torch.tensor([0.005, 0.02], dtype=torch.float64))
-    torch.testing.assert_close(small, 1 / torch.tensor([0.005, 0.02], dtype=torch.float64) ** 2, rtol=1e-6, atol=0)
+    torch.testing.assert_close(
+        small, 1 / torch.tensor([0.005, 0.02], dtype=torch.float64) ** 2, rtol=1e-6, atol=0
+    )
     # Large σ: nearly uniform, the score vanishes: first Fourier mode gives E[g²] ≈ 8π² e^{-4π²σ²}.
     sigma = 0.5
     approx = 8 * math.pi**2 * math.exp(-4 * math.pi**2 * sigma**2)

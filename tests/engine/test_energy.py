@@ -22,7 +22,14 @@ def test_iep_minimiser_is_minus_log_mean_exp(generator):
     optimiser = torch.optim.Adam([f], lr=0.05)
     for _ in range(1500):
         x = torch.randint(0, 2, (256,), generator=generator)
-        e0 = torch.stack([energies[int(i)][torch.randint(0, len(energies[int(i)]), (1,), generator=generator)][0] for i in x[:64]])
+        e0 = torch.stack(
+            [
+                energies[int(i)][
+                    torch.randint(0, len(energies[int(i)]), (1,), generator=generator)
+                ][0]
+                for i in x[:64]
+            ]
+        )
         loss = intermediate_energy_loss(f[x[:64]], e0)
         optimiser.zero_grad()
         loss.backward()

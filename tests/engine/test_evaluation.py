@@ -132,8 +132,9 @@ def test_energy_selected_shot_is_a_miss_even_when_another_shot_matches():
 def test_invalid_predictions_count_as_misses():
     tiny = shrunk(cscl(), 0.13)  # matches after volume scaling, but atoms overlap
     assert rms_distance(tiny, cscl()) is not None
-    na3cl = Crystal(np.eye(3) * 4.0, [[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]],
-                    [17, 11, 11, 11])  # fails SMACT
+    na3cl = Crystal(
+        np.eye(3) * 4.0, [[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]], [17, 11, 11, 11]
+    )  # fails SMACT
     refs = [cscl(), na3cl, nacl()]
     preds = [[Shot(tiny)], [Shot(na3cl)], [Shot(None)]]
     result = evaluate_predictions(refs, preds, processes=1)
@@ -161,9 +162,26 @@ def test_bad_inputs_are_config_errors():
 # ------------------------------------------------------------------ runner and CLI
 
 REQUIRED_KEYS = {
-    "command", "commit", "hardware", "model", "train_minutes", "dataset", "test_structures",
-    "subset", "shots", "steps", "step_lr", "match_rate", "rmse", "match_rate_k", "rmse_k",
-    "match_rate_energy", "rmse_energy", "validity", "samples_per_s", "wall_s",
+    "command",
+    "commit",
+    "hardware",
+    "model",
+    "train_minutes",
+    "dataset",
+    "test_structures",
+    "subset",
+    "shots",
+    "steps",
+    "step_lr",
+    "match_rate",
+    "rmse",
+    "match_rate_k",
+    "rmse_k",
+    "match_rate_energy",
+    "rmse_energy",
+    "validity",
+    "samples_per_s",
+    "wall_s",
 }
 
 
@@ -171,9 +189,20 @@ def test_evaluate_checkpoint_end_to_end(tiny_checkpoint, tmp_path):
     from dao_engine.evaluation.runner import evaluate_checkpoint
 
     out = tmp_path / "tiny_fixtures.json"
-    run = evaluate_checkpoint(tiny_checkpoint, "fixtures/test", references=[nacl(), cscl(), si()],
-                              shots=2, steps=3, seed=0, device="cpu", step_lr=1e-5,
-                              batch_size=4, processes=1, out=out, command="pytest")
+    run = evaluate_checkpoint(
+        tiny_checkpoint,
+        "fixtures/test",
+        references=[nacl(), cscl(), si()],
+        shots=2,
+        steps=3,
+        seed=0,
+        device="cpu",
+        step_lr=1e-5,
+        batch_size=4,
+        processes=1,
+        out=out,
+        command="pytest",
+    )
     record = json.loads(out.read_text())
     assert REQUIRED_KEYS <= set(record)
     assert record["test_structures"] == 3 and record["shots"] == 2 and record["steps"] == 3
@@ -192,8 +221,10 @@ def test_subset_and_file_names(monkeypatch, tiny_checkpoint):
     from dao_engine.prediction import get_model
 
     crystals = [c.with_label(f"id-{i}") for i, c in enumerate([nacl(), cscl(), si()] * 3)]
-    monkeypatch.setattr("dao_engine.datasets.load_dataset",
-                        lambda name, limit=None: CrystalArrays.from_crystals(crystals[:limit]))
+    monkeypatch.setattr(
+        "dao_engine.datasets.load_dataset",
+        lambda name, limit=None: CrystalArrays.from_crystals(crystals[:limit]),
+    )
     first, note = runner.load_references("perov_5/test", limit=2)
     assert [c.label for c in first] == ["id-0", "id-1"] and "first 2" in note
     a, note = runner.load_references("perov_5/test", limit=4, subset_seed=7)
@@ -210,14 +241,34 @@ def test_cli_evaluate_prints_a_table(monkeypatch, tiny_checkpoint, tmp_path, cap
     from dao_engine.datasets.arrays import CrystalArrays
 
     refs = [cscl(), nacl()]
-    monkeypatch.setattr("dao_engine.datasets.load_dataset",
-                        lambda name, limit=None: CrystalArrays.from_crystals(refs[:limit]))
+    monkeypatch.setattr(
+        "dao_engine.datasets.load_dataset",
+        lambda name, limit=None: CrystalArrays.from_crystals(refs[:limit]),
+    )
     parser = argparse.ArgumentParser(prog="dao")
     add_evaluate_parser(parser.add_subparsers(dest="command"))
     out = tmp_path / "cli.json"
-    args = parser.parse_args(["evaluate", str(tiny_checkpoint), "--data", "perov_5/test", "--shots",
-                              "1", "--steps", "2", "--limit", "1", "--device", "cpu",
-                              "--processes", "1", "--out", str(out), "--quiet"])
+    args = parser.parse_args(
+        [
+            "evaluate",
+            str(tiny_checkpoint),
+            "--data",
+            "perov_5/test",
+            "--shots",
+            "1",
+            "--steps",
+            "2",
+            "--limit",
+            "1",
+            "--device",
+            "cpu",
+            "--processes",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert run_evaluate(args) == 0
     text = capsys.readouterr().out
     assert "1-shot" in text and "energy-selected" in text and str(out) in text

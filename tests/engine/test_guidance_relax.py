@@ -37,7 +37,9 @@ def test_guidance_with_an_analytic_energy_moves_samples_downhill():
 
     species = torch.full((64, 2), 11)
     plain = PCSampler(diffusion, denoiser, SamplerConfig(steps=50), energy_fn=_volume_energy)
-    guided = PCSampler(diffusion, denoiser, SamplerConfig(steps=50, guidance=2.0), energy_fn=_volume_energy)
+    guided = PCSampler(
+        diffusion, denoiser, SamplerConfig(steps=50, guidance=2.0), energy_fn=_volume_energy
+    )
     a = plain.sample(species, torch.Generator().manual_seed(0))
     b = guided.sample(species, torch.Generator().manual_seed(0))
     assert float(_volumes(b).mean()) < 0.8 * float(_volumes(a).mean())
@@ -48,8 +50,12 @@ def test_zero_guidance_reproduces_unguided_sampling(tiny_dao_p):
     species = CrystalBatch.from_crystals([nacl()] * 3).species
     denoise = model_denoiser(loaded.model)
     unguided = PCSampler(loaded.diffusion, denoise, SamplerConfig(steps=20))
-    with_energy = PCSampler(loaded.diffusion, denoise, SamplerConfig(steps=20, guidance=0.0),
-                            energy_fn=model_energy(loaded.model))
+    with_energy = PCSampler(
+        loaded.diffusion,
+        denoise,
+        SamplerConfig(steps=20, guidance=0.0),
+        energy_fn=model_energy(loaded.model),
+    )
     a = unguided.sample(species, torch.Generator().manual_seed(5))
     b = with_energy.sample(species, torch.Generator().manual_seed(5))
     torch.testing.assert_close(a.lattice, b.lattice, rtol=0, atol=0)
@@ -57,7 +63,9 @@ def test_zero_guidance_reproduces_unguided_sampling(tiny_dao_p):
 
 
 def test_guidance_lowers_predicted_energy(tiny_dao_p):
-    base = dict(formula="NaCl", z=4, shots=16, steps=40, checkpoint=str(tiny_dao_p), device="cpu", seed=1)
+    base = dict(
+        formula="NaCl", z=4, shots=16, steps=40, checkpoint=str(tiny_dao_p), device="cpu", seed=1
+    )
     plain = api.predict(api.PredictRequest(**base))
     guided = api.predict(api.PredictRequest(**base, guidance=5.0))
     mean = lambda r: np.mean([c.energy_per_atom for c in r.candidates])  # noqa: E731
@@ -75,12 +83,14 @@ def _strain_energy(lattice, frac, species, t):
 
 def test_relaxation_finds_the_minimum_of_an_analytic_energy():
     batch = CrystalBatch.from_crystals([nacl(6.3), nacl(5.1), nacl(5.9)])
-    result = relax_with_energy_model(batch, _strain_energy, RelaxConfig(max_iter=5, lr=1.0, steps=4))
+    result = relax_with_energy_model(
+        batch, _strain_energy, RelaxConfig(max_iter=5, lr=1.0, steps=4)
+    )
     edges = np.array([c.volume ** (1 / 3) for c in result.crystals])
     np.testing.assert_allclose(edges, 5.64, atol=0.01)
     assert torch.all(result.energy_after < result.energy_before)
     assert result.invalid == [None, None, None]
-    for before, after in zip(batch.to_crystals(), result.crystals):  # positions stay on their sites
+    for before, after in zip(batch.to_crystals(), result.crystals, strict=True):  # positions stay on their sites
         np.testing.assert_allclose(after.frac, before.frac, atol=1e-6)
 
 

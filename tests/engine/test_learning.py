@@ -21,20 +21,26 @@ from tests.helpers.fixtures import cscl, nacl, si
 
 pytestmark = pytest.mark.slow
 
-CONFIG = CrysformerConfig(num_layers=3, width=64, heads=4, edge_width=32, fourier_frequencies=16, max_atoms=8)
+CONFIG = CrysformerConfig(
+    num_layers=3, width=64, heads=4, edge_width=32, fourier_frequencies=16, max_atoms=8
+)
 SHOTS = 4
 
 
 def _match_counts(model: Crysformer, references, seed: int = 0) -> list[int]:
-    sampler = PCSampler(JointDiffusion(), model_denoiser(model.eval()), SamplerConfig(steps=1000, step_lr=1e-5))
+    sampler = PCSampler(
+        JointDiffusion(), model_denoiser(model.eval()), SamplerConfig(steps=1000, step_lr=1e-5)
+    )
     species = CrystalBatch.from_crystals([c for c in references for _ in range(SHOTS)]).species
     with torch.no_grad():
         samples = sampler.sample(species, torch.Generator().manual_seed(seed)).to_crystals()
     matcher = StructureMatcher(stol=0.5, ltol=0.3, angle_tol=10)
     counts = []
     for k, ref in enumerate(references):
-        shots = samples[k * SHOTS:(k + 1) * SHOTS]
-        counts.append(sum(matcher.fit(structure_from_crystal(s), structure_from_crystal(ref)) for s in shots))
+        shots = samples[k * SHOTS : (k + 1) * SHOTS]
+        counts.append(
+            sum(matcher.fit(structure_from_crystal(s), structure_from_crystal(ref)) for s in shots)
+        )
     return counts
 
 
@@ -51,7 +57,9 @@ def test_untrained_model_does_not_reproduce_the_crystals(references):
 def test_trained_model_reproduces_the_crystals(references):
     torch.manual_seed(0)
     data = TrainingSet.from_crystals(references * 16)
-    config = TrainConfig(lr=2e-3, warmup_steps=50, total_steps=6000, batch_size=48, ema_decay=0.99, log_every=500)
+    config = TrainConfig(
+        lr=2e-3, warmup_steps=50, total_steps=6000, batch_size=48, ema_decay=0.99, log_every=500
+    )
     trainer = Trainer(Crysformer(CONFIG), JointDiffusion(), data, config)
     losses = [event.loss for event in trainer.run()]
     assert losses[-1] < 0.8 * losses[0]

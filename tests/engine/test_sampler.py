@@ -41,7 +41,9 @@ def _analytic_denoiser(diffusion: JointDiffusion):
 @pytest.mark.parametrize("steps", [1000, 200])
 def test_sampler_recovers_known_distribution(steps):
     diffusion = JointDiffusion()
-    sampler = PCSampler(diffusion, _analytic_denoiser(diffusion), SamplerConfig(steps=steps, step_lr=1e-5))
+    sampler = PCSampler(
+        diffusion, _analytic_denoiser(diffusion), SamplerConfig(steps=steps, step_lr=1e-5)
+    )
     species = torch.ones(1500, 1, dtype=torch.long)
     out = sampler.sample(species, torch.Generator().manual_seed(0))
     lattice = out.lattice.double()
@@ -84,7 +86,9 @@ def test_same_seed_same_result_and_cancel():
 def test_events_count_and_final_flag():
     diffusion = JointDiffusion()
     sampler = PCSampler(diffusion, _analytic_denoiser(diffusion), SamplerConfig(steps=10))
-    events = list(sampler.iterate(torch.ones(2, 1, dtype=torch.long), torch.Generator().manual_seed(0)))
+    events = list(
+        sampler.iterate(torch.ones(2, 1, dtype=torch.long), torch.Generator().manual_seed(0))
+    )
     assert [e.step for e in events] == list(range(1, 11))
     assert events[-1].final and not events[0].final and events[0].t == 1000
 
@@ -92,6 +96,8 @@ def test_events_count_and_final_flag():
 def test_bad_config_is_rejected():
     with pytest.raises(ConfigError):
         SamplerConfig(steps=0)
-    sampler = PCSampler(JointDiffusion(), _analytic_denoiser(JointDiffusion()), SamplerConfig(guidance=1.0, steps=3))
+    sampler = PCSampler(
+        JointDiffusion(), _analytic_denoiser(JointDiffusion()), SamplerConfig(guidance=1.0, steps=3)
+    )
     with pytest.raises(ConfigError, match="energy model"):
         list(sampler.iterate(torch.ones(1, 1, dtype=torch.long)))

@@ -20,7 +20,9 @@ TINY = CrysformerConfig(num_layers=1, width=16, heads=2, edge_width=8, fourier_f
 def _trainer(steps: int = 6, lr: float = 1e-3) -> Trainer:
     torch.manual_seed(0)
     data = TrainingSet.from_crystals([nacl(), cscl(), si()] * 2)
-    cfg = TrainConfig(lr=lr, warmup_steps=2, total_steps=steps, batch_size=3, log_every=2, checkpoint_every=3)
+    cfg = TrainConfig(
+        lr=lr, warmup_steps=2, total_steps=steps, batch_size=3, log_every=2, checkpoint_every=3
+    )
     return Trainer(Crysformer(TINY), JointDiffusion(), data, cfg)
 
 
@@ -31,7 +33,11 @@ def test_events_and_checkpoint_round_trip(tmp_path):
     assert [e.step for e in events] == [2, 4, 6]
     assert all(e.structures_per_s > 0 and e.loss > 0 for e in events)
     ckpt = load_checkpoint(path)
-    assert ckpt["step"] == 6 and ckpt["kind"] == "dao-g" and ckpt["data_fingerprint"] == trainer.fingerprint
+    assert (
+        ckpt["step"] == 6
+        and ckpt["kind"] == "dao-g"
+        and ckpt["data_fingerprint"] == trainer.fingerprint
+    )
     loaded = load_model(path, "cpu")
     for name, value in trainer.ema_model().state_dict().items():
         torch.testing.assert_close(loaded.model.state_dict()[name], value)
@@ -58,7 +64,9 @@ def test_resume_refuses_other_data(tmp_path):
     trainer = _trainer(steps=3)
     path = tmp_path / "a.pt"
     list(trainer.run(checkpoint_path=path))
-    other = Trainer(Crysformer(TINY), JointDiffusion(), TrainingSet.from_crystals([nacl()]), trainer.config)
+    other = Trainer(
+        Crysformer(TINY), JointDiffusion(), TrainingSet.from_crystals([nacl()]), trainer.config
+    )
     with pytest.raises(CheckpointError, match="other data"):
         other.resume(path)
 

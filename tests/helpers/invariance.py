@@ -8,7 +8,9 @@ from __future__ import annotations
 import torch
 
 
-def random_orthogonal(generator: torch.Generator, reflect: bool = True, dtype=torch.float64) -> torch.Tensor:
+def random_orthogonal(
+    generator: torch.Generator, reflect: bool = True, dtype=torch.float64
+) -> torch.Tensor:
     """A random 3×3 orthogonal matrix Q (det −1 when ``reflect``), from a QR decomposition."""
     q, r = torch.linalg.qr(torch.randn(3, 3, generator=generator, dtype=dtype))
     q = q * torch.sign(torch.diagonal(r))

@@ -20,9 +20,13 @@ A0 = 5.64
 def train_tiny_dao_g(path: Path) -> Path:
     """A 1-layer, 16-wide DAO-G trained for 3 steps on NaCl/CsCl/Si (max 12 atoms)."""
     torch.manual_seed(0)
-    config = CrysformerConfig(num_layers=1, width=16, heads=2, edge_width=8, fourier_frequencies=4, max_atoms=12)
+    config = CrysformerConfig(
+        num_layers=1, width=16, heads=2, edge_width=8, fourier_frequencies=4, max_atoms=12
+    )
     trainer = Trainer(
-        Crysformer(config), JointDiffusion(), TrainingSet.from_crystals([nacl(), cscl(), si()]),
+        Crysformer(config),
+        JointDiffusion(),
+        TrainingSet.from_crystals([nacl(), cscl(), si()]),
         TrainConfig(total_steps=3, batch_size=3, warmup_steps=1, log_every=3),
         metadata={"data": "NaCl, CsCl, Si fixtures"},
     )
@@ -39,13 +43,31 @@ def train_tiny_dao_p(path: Path, steps: int = 600) -> Path:
     norm = EnergyNormalisation.from_values(energies, label="toy strain energy")
     data = TrainingSet.from_crystals([nacl(a) for a in edges])
     data.energy = torch.as_tensor(norm.normalise(energies), dtype=torch.float32)
-    config = CrysformerConfig(num_layers=1, width=32, heads=2, edge_width=16, fourier_frequencies=4,
-                              max_atoms=8, energy_head=True)
+    config = CrysformerConfig(
+        num_layers=1,
+        width=32,
+        heads=2,
+        edge_width=16,
+        fourier_frequencies=4,
+        max_atoms=8,
+        energy_head=True,
+    )
     trainer = Trainer(
-        Crysformer(config), JointDiffusion(), data,
-        TrainConfig(lr=3e-3, total_steps=steps, batch_size=23, warmup_steps=20, log_every=steps,
-                    energy_weight=5.0, ema_decay=0.9),
-        kind="dao-p", energy_normalisation=norm.to_dict(), metadata={"data": "strained NaCl toy"},
+        Crysformer(config),
+        JointDiffusion(),
+        data,
+        TrainConfig(
+            lr=3e-3,
+            total_steps=steps,
+            batch_size=23,
+            warmup_steps=20,
+            log_every=steps,
+            energy_weight=5.0,
+            ema_decay=0.9,
+        ),
+        kind="dao-p",
+        energy_normalisation=norm.to_dict(),
+        metadata={"data": "strained NaCl toy"},
     )
     list(trainer.run(checkpoint_path=path))
     return path
