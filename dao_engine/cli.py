@@ -111,9 +111,10 @@ def run_predict(args: argparse.Namespace) -> int:
         name = f"{c.formula(reduced=True)}_shot{cand.shot:03d}.cif"
         api.write_structure(c, out / name, symmetrize=not args.p1, symprec=args.symprec)
         energy = "—" if cand.energy_per_atom is None else f"{cand.energy_per_atom:9.4f}"
+        note = f"  [not a valid crystal: {cand.problem}]" if cand.problem else ""
         print(
             f"{rank:>4} {cand.shot:>4} {c.formula():<14} {symbol + f' ({number})':<12} "
-            f"{c.volume / c.num_atoms:9.3f} {_density(c):8.3f} {energy:>9}  {out / name}"
+            f"{c.volume / c.num_atoms:9.3f} {_density(c):8.3f} {energy:>9}  {out / name}{note}"
         )
     print(f"{len(result.candidates)} structures in {result.seconds:.1f} s with {result.model_path}")
     if result.energy_label:

@@ -21,11 +21,12 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train", help="train (or resume) a DAO-G model, or DAO-P with --energy-weight"
     )
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", help="comma-separated dataset names (see 'dao train --list')")
-    src.add_argument("--arrays", help="a pre-processed .npz written by the dataset tools")
-    src.add_argument("--structures", nargs="+", help="CIF/POSCAR/XYZ files to train on")
-    src.add_argument("--list", action="store_true", help="list dataset names and exit")
+    p.add_argument("--data", help="comma-separated dataset names (see 'dao train --list')")
+    p.add_argument(
+        "--arrays", nargs="+", help="pre-processed .npz files written by the dataset tools"
+    )
+    p.add_argument("--structures", nargs="+", help="CIF/POSCAR/XYZ files to train on")
+    p.add_argument("--list", action="store_true", help="list dataset names and exit")
     p.add_argument(
         "--exclude",
         default=None,
@@ -66,19 +67,28 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _load_crystals(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """All sources given (--data, --arrays, --structures) joined into one CrystalArrays."""
     from dao_engine.datasets.arrays import CrystalArrays
 
-    if args.arrays:
-        return CrystalArrays.load_npz(args.arrays), f"arrays {args.arrays}"
+    parts, names = [], []
+    if args.data:
+        from dao_engine.datasets.registry import load_dataset
+
+        for name in (n.strip() for n in args.data.split(",") if n.strip()):
+            parts.append(load_dataset(name, limit=args.limit))
+            names.append(name)
+    for path in args.arrays or []:
+        parts.append(CrystalArrays.load_npz(path))
+        names.append(path)
     if args.structures:
         from dao_engine.io.structure_files import read_structure
 
-        crystals = [read_structure(p) for p in args.structures]
-        return CrystalArrays.from_crystals(crystals), f"{len(crystals)} structure files"
-    from dao_engine.datasets.registry import load_dataset
-
-    names = [n.strip() for n in args.data.split(",") if n.strip()]
-    parts = [load_dataset(n, limit=args.limit) for n in names]
+        parts.append(CrystalArrays.from_crystals([read_structure(p) for p in args.structures]))
+        names.append(f"{len(args.structures)} structure files")
+    if not parts:
+        raise DatasetError(
+            "no training data: give --data NAMES, --arrays FILE.npz or --structures FILES"
+        )
     return CrystalArrays.concatenate(parts), ",".join(names)
 
 

@@ -7,6 +7,8 @@ the physical unit of the model's label (eV/atom) and name the model that predict
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +24,7 @@ from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import CheckpointError, ConfigError, DaoError
 from dao_engine.events import SampleStep, StopCheck
 from dao_engine.models.loading import LoadedModel, load_model, resolve_device
+from dao_engine.relax.validity import check_validity
 from dao_engine.sampling.sampler import PCSampler, SamplerConfig, model_denoiser, model_energy
 from dao_engine.training.energy import EnergyNormalisation
 
@@ -42,13 +45,45 @@ def _cached_model(path: str, device: str) -> LoadedModel:
     return load_model(path, device)
 
 
-def get_model(checkpoint: str | Path | None = None, device: str = "auto") -> LoadedModel:
-    """Load (once per process) a checkpoint, or the shipped default when ``checkpoint`` is None."""
-    path = Path(checkpoint) if checkpoint is not None else default_model_path()
-    if checkpoint is None and not path.is_file():
+MANIFEST_NAME = "MODELS.json"
+
+
+@lru_cache(maxsize=4)
+def verify_shipped_model(path: Path) -> str:
+    """Check a shipped model against the sha256 in ``resources/models/MODELS.json``.
+
+    Returns the hash; raises CheckpointError when the file is missing, unlisted or altered.
+    """
+    manifest_path = path.parent / MANIFEST_NAME
+    if not path.is_file():
         raise CheckpointError(
             f"the shipped default model '{path}' is missing; reinstall, or pass a checkpoint made by 'dao train'"
         )
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        expected = manifest["models"][path.name]["sha256"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise CheckpointError(
+            f"'{path.name}' is not listed in {manifest_path}; reinstall DAO Studio"
+        ) from exc
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    if actual != expected:
+        raise CheckpointError(
+            f"the shipped model '{path.name}' is damaged (sha256 {actual[:12]}… ≠ {expected[:12]}…); reinstall DAO Studio"
+        )
+    return actual
+
+
+def get_model(checkpoint: str | Path | None = None, device: str = "auto") -> LoadedModel:
+    """Load (once per process) a checkpoint, or the shipped default when ``checkpoint`` is None."""
+    path = Path(checkpoint) if checkpoint is not None else default_model_path()
+    if checkpoint is None:
+        if not path.is_file():
+            raise CheckpointError(
+                f"the shipped default model '{path}' is missing; reinstall, or pass a checkpoint made by 'dao train'"
+            )
+        if "DAO_MODEL" not in os.environ:
+            verify_shipped_model(path.resolve())
     return _cached_model(str(path.resolve()), str(resolve_device(device)))
 
 
@@ -81,11 +116,14 @@ class PredictRequest:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One generated structure; ``energy_per_atom`` is the DAO-P prediction (eV/atom) or None."""
+    """One generated structure; ``energy_per_atom`` is the DAO-P prediction (eV/atom) or None;
+    ``problem`` is None for a plausible crystal, else why it is not (collapsed or exploded cell,
+    overlapping atoms)."""
 
     crystal: Crystal
     shot: int
     energy_per_atom: float | None = None
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,8 +141,8 @@ class PredictProgress:
 
 @dataclass(frozen=True)
 class PredictionResult:
-    """Candidates ranked by predicted energy per atom (lowest first) when an energy model is
-    attached, else by shot; per-shot energy trajectories [shot][step] (eV/atom); kept frames
+    """Candidates ranked: plausible ones first, each group by predicted energy per atom (lowest
+    first) when an energy model is attached, else by shot; per-shot energy trajectories [shot][step] (eV/atom); kept frames
     [(step, crystals by shot)]; ``energy_label`` says which energy and which model."""
 
     request: PredictRequest
@@ -226,6 +264,18 @@ def predict_iter(
     )
 
 
+#: A generated cell this loose (Å³ per atom) is a failed sample, not a crystal.
+MAX_VOLUME_PER_ATOM = 500.0
+
+
+def sample_problem(crystal: Crystal) -> str | None:
+    """None for a plausible sample, else the reason (protocol validity plus an exploded cell)."""
+    volume = crystal.volume / crystal.num_atoms
+    if not volume == volume or volume > MAX_VOLUME_PER_ATOM:
+        return f"exploded cell ({volume:.3g} Å³/atom)"
+    return check_validity(crystal)
+
+
 def _result(
     request, loaded, energy, batch, formula, seconds, trajectories, frames
 ) -> PredictionResult:  # type: ignore[no-untyped-def]
@@ -234,10 +284,13 @@ def _result(
         list(final_energies(energy, batch)) if energy else [None] * len(crystals)
     )
     candidates = [
-        Candidate(c, i + 1, e) for i, (c, e) in enumerate(zip(crystals, values, strict=True))
+        Candidate(c, i + 1, e, sample_problem(c))
+        for i, (c, e) in enumerate(zip(crystals, values, strict=True))
     ]
-    if energy is not None:
-        candidates.sort(key=lambda c: (c.energy_per_atom != c.energy_per_atom, c.energy_per_atom))
+    if energy is not None:  # plausible crystals first, each group by predicted energy
+        candidates.sort(key=lambda c: (c.problem is not None, c.energy_per_atom or 0.0))
+    else:
+        candidates.sort(key=lambda c: c.problem is not None)
     return PredictionResult(
         request,
         candidates,

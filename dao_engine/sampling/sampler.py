@@ -39,12 +39,17 @@ class SamplerConfig:
     step_lr: Langevin corrector scale γ (MP-20 1e-5, perov_5 5e-7, carbon_24 5e-6 / 5e-7).
     corrector_rule: "diffcsp" d = γ(σ_p/σ_1)², or "paper" d = γ σ_p/σ_1 (as printed in Alg. 1).
     guidance: energy-guidance strength s (0 = unguided).
+    clip_lattice: clamp the lattice's predicted clean value x̂₀ = (L − √(1−ᾱ) ε̂_L)/√ᾱ to a
+        physical range before the DDPM update (x₀ clipping, as DDPM does for images). Without
+        clipping the update is the same; with it, the ×1/√α amplification of ε̂_L errors at the
+        first steps (β → 0.9999 near T) cannot blow a cell up to 10⁸ Å³.
     """
 
     steps: int = 1000
     step_lr: float = 1e-5
     corrector_rule: str = "diffcsp"
     guidance: float = 0.0
+    clip_lattice: bool = True
 
     def __post_init__(self) -> None:
         if self.steps < 1:
@@ -203,7 +208,7 @@ class PCSampler:
             noise_l = (
                 torch.zeros_like(eps_l) if last else self._randn(eps_l.shape, generator, state)
             )
-            lattice = (state.lattice - beta / (1 - ab_t) ** 0.5 * eps_l) / alpha**0.5
+            lattice = self._lattice_mean(state, eps_l, ab_t, ab_p, alpha, beta)
             lattice = lattice + post_var**0.5 * noise_l
             jump = sig_t**2 - sig_p**2
             noise_f = self._randn(state.frac.shape, generator, state)
@@ -217,6 +222,22 @@ class PCSampler:
                     CrystalBatch(lattice, frac, state.species), t_prev, sig_p, sig_1, generator
                 )
         return CrystalBatch(lattice, frac * mask, state.species), energy
+
+    def _lattice_mean(
+        self, state: CrystalBatch, eps_l, ab_t: float, ab_p: float, alpha: float, beta: float
+    ):
+        """DDPM posterior mean of L_{t_prev}: (L − β/√(1−ᾱ_t) ε̂)/√α, written through x̂₀ so
+        that x̂₀ can be clamped to ±max(12 Å, 2.5·(100 Å³·N)^(1/3)) per crystal."""
+        lattice = state.lattice
+        if not self.config.clip_lattice:
+            return (lattice - beta / (1 - ab_t) ** 0.5 * eps_l) / alpha**0.5
+        x0 = (lattice - (1 - ab_t) ** 0.5 * eps_l) / ab_t**0.5
+        n_atoms = state.num_atoms.to(lattice.dtype).clamp_min(1.0)
+        bound = (2.5 * (100.0 * n_atoms) ** (1 / 3)).clamp_min(12.0)[:, None, None]
+        x0 = torch.maximum(torch.minimum(x0, bound), -bound)
+        coef_x0 = ab_p**0.5 * beta / (1 - ab_t)
+        coef_lt = alpha**0.5 * (1 - ab_p) / (1 - ab_t)
+        return coef_x0 * x0 + coef_lt * lattice
 
     def _correct(self, state: CrystalBatch, t_prev: int, sig_p: float, sig_1: float, generator):
         """One Langevin corrector step at t_prev."""

@@ -90,7 +90,9 @@ def test_relaxation_finds_the_minimum_of_an_analytic_energy():
     np.testing.assert_allclose(edges, 5.64, atol=0.01)
     assert torch.all(result.energy_after < result.energy_before)
     assert result.invalid == [None, None, None]
-    for before, after in zip(batch.to_crystals(), result.crystals, strict=True):  # positions stay on their sites
+    for before, after in zip(
+        batch.to_crystals(), result.crystals, strict=True
+    ):  # positions stay on their sites
         np.testing.assert_allclose(after.frac, before.frac, atol=1e-6)
 
 
