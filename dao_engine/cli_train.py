@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import platform
 import signal
 import sys
 import time
@@ -13,7 +12,7 @@ import numpy as np
 import torch
 
 from dao_engine.errors import DatasetError
-from dao_engine.model_card import git_commit, write_card
+from dao_engine.model_card import git_commit, hardware_name, write_card
 from dao_engine.training.energy import EnergyNormalisation
 
 
@@ -160,9 +159,7 @@ def run_train(args: argparse.Namespace) -> int:
         "structures": len(arrays),
         "step_lr": args.step_lr,
         "deduplication": dedup_note,
-        "hardware": torch.cuda.get_device_name(device)
-        if device.type == "cuda"
-        else platform.processor() or "cpu",
+        "hardware": hardware_name(device.type, device.index or 0),
         "command": "dao " + " ".join(sys.argv[1:]),
         "commit": git_commit(),
     }

@@ -26,6 +26,25 @@ def git_commit(root: Path | None = None) -> str:
     return out.stdout.strip() or "unknown"
 
 
+def hardware_name(device_type: str = "cpu", index: int = 0) -> str:
+    """A readable name of the machine doing the work: the GPU's name, or the CPU model and cores."""
+    import os
+
+    if device_type == "cuda":
+        import torch
+
+        return torch.cuda.get_device_name(index)
+    name = "CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{name}, {os.cpu_count()} cores"
+
+
 def card_text(
     checkpoint: str | Path, metrics: dict[str, Any] | None = None, notes: str = ""
 ) -> str:
