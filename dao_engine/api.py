@@ -92,3 +92,8 @@ __all__ += [
     "symmetrized",
     "volume_per_atom",
 ]
+
+# --- Relaxation of single candidates (DAO-P energy or CHGNet) ---
+from dao_engine.relaxation_api import Relaxed, relax_crystal  # noqa: E402
+
+__all__ += ["Relaxed", "relax_crystal"]

@@ -124,3 +124,9 @@ def test_chgnet_relaxes_strained_nacl_back():
     a = result.crystal.volume ** (1 / 3)
     assert 5.6 <= a <= 5.7
     assert result.energies[-1] < result.energies[0] and result.invalid is None
+
+
+def test_api_relax_crystal_with_dao_p(tiny_dao_p):
+    out = api.relax_crystal(nacl(6.3), backend="dao", checkpoint=str(tiny_dao_p), steps=2)
+    assert out.problem is None and len(out.energies) >= 2
+    assert min(out.energies) <= out.energies[0] and "toy strain energy" in out.energy_label

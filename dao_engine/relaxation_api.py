@@ -1,0 +1,55 @@
+"""Relaxing single candidates for callers (CLI, app): DAO-P's energy or CHGNet, one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dao_engine.crystal.batch import CrystalBatch
+from dao_engine.crystal.structure import Crystal
+from dao_engine.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Relaxed:
+    """The relaxed crystal, its energies along the way (eV/atom; DAO-P: the model's predicted
+    energy label, CHGNet: CHGNet energy per atom), what they are, and a problem or None."""
+
+    crystal: Crystal
+    energies: list[float]
+    energy_label: str
+    problem: str | None
+
+
+def relax_crystal(
+    crystal: Crystal,
+    backend: str = "dao",
+    checkpoint: str | None = None,
+    steps: int = 3,
+    device: str = "cpu",
+) -> Relaxed:
+    """Relax ``crystal`` with ``backend`` "dao" (L-BFGS on a DAO-P's energy at t = 0; the shipped
+    model when ``checkpoint`` is None) or "chgnet" (FIRE with CHGNet forces and stress)."""
+    if backend == "chgnet":
+        from dao_engine.relax.chgnet_backend import relax_with_chgnet
+
+        out = relax_with_chgnet(crystal, steps=max(steps, 300) if steps < 300 else steps)
+        return Relaxed(out.crystal, out.energies, "CHGNet energy per atom (eV/atom)", out.invalid)
+    if backend != "dao":
+        raise ConfigError(f"unknown relaxation backend {backend!r}; use 'dao' or 'chgnet'")
+    from dao_engine.prediction import get_model
+    from dao_engine.relax import RelaxConfig, relax_with_energy_model
+    from dao_engine.sampling import model_energy
+    from dao_engine.training.energy import EnergyNormalisation
+
+    loaded = get_model(checkpoint, device)
+    norm = EnergyNormalisation.from_dict(loaded.energy_normalisation)
+    if loaded.kind != "dao-p" or norm is None:
+        raise ConfigError(
+            f"'{loaded.path.name}' has no energy head; relaxation needs a DAO-P model"
+        )
+    batch = CrystalBatch.from_crystals([crystal]).to(loaded.device)
+    out = relax_with_energy_model(batch, model_energy(loaded.model), RelaxConfig(steps=steps))
+    energies = [float(norm.to_physical(float(e[0]))) for e in out.trajectory]
+    relaxed = out.crystals[0].with_label(f"{crystal.label} (DAO-P-relaxed)")
+    label = f"{norm.label} ({norm.unit}), predicted by {loaded.path.name}"
+    return Relaxed(relaxed, energies, label, out.invalid[0])
