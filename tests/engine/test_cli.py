@@ -166,3 +166,24 @@ def test_relax_dataset_touches_only_the_unstable_window(tiny_dao_p, tmp_path):
     np.testing.assert_allclose(relaxed.lattice[0], arrays.lattice[0])  # stable: kept
     np.testing.assert_allclose(relaxed.lattice[2], arrays.lattice[2])  # too unstable: kept
     assert not np.allclose(relaxed.lattice[1], arrays.lattice[1])  # in (0.08, 0.5]: relaxed
+
+
+def test_train_then_stage_two_from_init_writes_cards(tmp_path, capsys):
+    from dao_engine.io.checkpoint import load_checkpoint
+    from dao_engine.io.structure_files import write_structure
+    from tests.helpers.fixtures import cscl, nacl
+
+    files = [str(write_structure(c, tmp_path / f"{c.label}.cif")) for c in (nacl(), cscl())]
+    size = ["--layers", "1", "--width", "16", "--heads", "2", "--batch-size", "2", "--warmup", "1"]
+    stage1 = tmp_path / "stage1.pt"
+    assert main(["train", "--structures", *files, "--steps", "2", *size, "--out", str(stage1)]) == 0
+    stage2 = tmp_path / "stage2.pt"
+    args = ["train", "--structures", *files, "--steps", "2", "--lr", "1e-4", *size]
+    assert main([*args, "--init", str(stage1), "--out", str(stage2)]) == 0
+    assert "initialised weights from" in capsys.readouterr().out
+    assert stage1.with_suffix(".md").is_file() and stage2.with_suffix(".md").is_file()
+    ckpt = load_checkpoint(stage2)
+    assert ckpt["step"] == 2 and ckpt["train_config"]["lr"] == 1e-4
+    # resuming a finished run continues from its step and does not start over
+    assert main([*args, "--steps", "3", "--resume", "--out", str(stage2)]) == 0
+    assert load_checkpoint(stage2)["step"] == 3
