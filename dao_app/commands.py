@@ -29,3 +29,27 @@ class RemoveCandidates(QUndoCommand):
             )
         self.candidates.restore(self.removed)
         self.removed = []
+
+
+class AddCandidates(QUndoCommand):
+    """Add new candidate records (e.g. relaxed structures); undo removes them again."""
+
+    def __init__(self, candidates: CandidateList, records: list[CandidateRecord], text: str):
+        super().__init__(text)
+        self.candidates = candidates
+        self.records = list(records)
+        self.removed: list[tuple[int, CandidateRecord]] = []
+        self._added = False
+
+    def redo(self) -> None:
+        if not self._added:
+            self.candidates.add(self.records)
+            self._added = True
+        else:
+            for _row, record in self.removed:
+                record.match = None  # recomputed by the window against the current reference
+            self.candidates.restore(self.removed)
+            self.removed = []
+
+    def undo(self) -> None:
+        self.removed = self.candidates.remove_uids(r.uid for r in self.records)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -40,14 +41,21 @@ from dao_app.widgets.structure_view import StructureView
 from dao_app.widgets.trajectory_panel import TrajectoryPanel
 from dao_app.window_files import WindowFilesMixin
 from dao_app.window_jobs import WindowJobsMixin
+from dao_app.window_relax import RelaxTicket, WindowRelaxMixin
 from dao_app.window_session import WindowSessionMixin
 from dao_app.window_view import WindowViewMixin
 from dao_app.workers.predict import JobRunner
+from dao_app.workers.tasks import TaskRunner
 from dao_engine import api
 
 
 class MainWindow(
-    WindowJobsMixin, WindowFilesMixin, WindowSessionMixin, WindowViewMixin, QMainWindow
+    WindowJobsMixin,
+    WindowRelaxMixin,
+    WindowFilesMixin,
+    WindowSessionMixin,
+    WindowViewMixin,
+    QMainWindow,
 ):
     """See the module docstring. ``interactive=False`` opens no dialogs (tests)."""
 
@@ -66,6 +74,10 @@ class MainWindow(
         self.runner = JobRunner(self.session.jobs, self)
         self.model = CandidateTableModel(self.session.candidates, self)
         self.matcher = MatchController(self.session, self.model, self)
+        self.relax_tasks = TaskRunner(self)  # relaxations, one at a time, off the GUI thread
+        self._relax_tickets: dict[str, RelaxTicket] = {}
+        self._relax_counter = self._relax_generation = 0
+        self._relax_total = self._relax_done = 0
         self.sessions = SessionController(
             self.session, self.settings, self._collect_session, self._apply_session, self
         )
@@ -149,6 +161,9 @@ class MainWindow(
         split.addWidget(self.tabs)
         split.setSizes([330, 620])
         self.setCentralWidget(split)
+        self.relax_progress = QProgressBar(maximumWidth=180, textVisible=True)
+        self.relax_progress.hide()
+        self.statusBar().addPermanentWidget(self.relax_progress)
         self._update_reference_label()
 
     def _connect(self) -> None:
@@ -158,6 +173,8 @@ class MainWindow(
         self.runner.job_finished.connect(self._on_job_finished)
         self.runner.job_failed.connect(self._on_job_failed)
         self.runner.job_cancelled.connect(self._on_job_cancelled)
+        self.relax_tasks.finished.connect(self._on_relaxed)
+        self.relax_tasks.failed.connect(self._on_relax_failed)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.display.options_changed.connect(self._on_display_options)
         self.display.dark_changed.connect(self.set_dark)
@@ -249,6 +266,7 @@ class MainWindow(
         self.trajectory.set_playing(False)
         self.runner.shutdown()
         self.matcher.shutdown()
+        self.relax_tasks.wait(120000)
         self.form.shutdown()
         self.polymorphs.close_view()
         for view in self.all_views():

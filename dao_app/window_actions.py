@@ -58,6 +58,23 @@ ACTIONS: list[tuple[str, str, str, str, str]] = [
         "Start a prediction with the form's settings",
     ),
     ("Predict", "&Cancel Running Job", "Esc", "cancel_job", "Stops within one denoising step"),
+    ("Predict", "-", "", "", ""),
+    (
+        "Predict",
+        "&Relax selected (DAO-P)",
+        "Ctrl+L",
+        "relax_selected_dao",
+        "Relax the selected candidates on the energy of the chosen DAO-P model; "
+        "each result is added as a new row",
+    ),
+    (
+        "Predict",
+        "Relax selected (C&HGNet)",
+        "Ctrl+Shift+L",
+        "relax_selected_chgnet",
+        "Relax the selected candidates with CHGNet (FIRE, forces and stress); "
+        "each result is added as a new row",
+    ),
     ("View", "&Compare Selected (Polymorphs)", "Ctrl+G", "compare_selected", ""),
     ("View", "&Dark Background", "Ctrl+D", "toggle_dark", ""),
     ("View", "&Reset Camera", "R", "reset_camera", ""),

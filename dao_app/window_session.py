@@ -28,6 +28,7 @@ class WindowSessionMixin:
         # Jobs still running belong to the old session: cancel them and drop late results.
         self.stale_jobs |= {j.job_id for j in self.session.jobs.jobs if j.status.active}
         self.runner.cancel_all()
+        self._stale_relax_generation()
         self.undo_stack.clear()
         self.form.set_values(loaded.inputs)
         self.symprec.blockSignals(True)

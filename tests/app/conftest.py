@@ -81,7 +81,7 @@ def window(qtbot, settings, tiny_checkpoint):
     yield win
     assert win.close()
     assert not win.runner.busy, "a prediction thread outlived its window"
-    for tasks in (win.matcher.tasks, win.polymorphs._tasks, win.form._tasks):
+    for tasks in (win.matcher.tasks, win.polymorphs._tasks, win.form._tasks, win.relax_tasks):
         assert tasks.pool.activeThreadCount() == 0, "a background task outlived its window"
     assert win.view.plotter is None  # VTK render windows were released
 
