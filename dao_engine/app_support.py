@@ -15,8 +15,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from dao_engine.crystal.structure import Crystal
 from dao_engine.crystal.symmetry import (
     DEFAULT_SYMPREC,
@@ -27,6 +25,7 @@ from dao_engine.crystal.symmetry import (
     symmetrized,
 )
 from dao_engine.io.cif import write_cif
+from dao_engine.relax.validity import check_validity
 
 __all__ = [
     "DEFAULT_SYMPREC",
@@ -75,14 +74,9 @@ def _matcher():  # type: ignore[no-untyped-def]
 
 
 def is_plausible(crystal: Crystal) -> str:
-    """ "" when the crystal can be compared, else why not (the benchmark's validity rules on
-    geometry: a finite, non-degenerate lattice with volume ≥ 0.1 Å³ and no two atoms closer
-    than 0.5 Å)."""
-    if not np.isfinite(crystal.lattice).all() or crystal.volume < 0.1:
-        return "degenerate lattice (volume < 0.1 Å³)"
-    if crystal.num_atoms > 1 and crystal.min_interatomic_distance() < 0.5:
-        return "two atoms closer than 0.5 Å"
-    return ""
+    """ "" when the crystal can be compared, else why not (the benchmark's geometric validity:
+    volume ≥ 0.1 Å³ and no two atoms closer than 0.5 Å; see relax.validity)."""
+    return check_validity(crystal) or ""
 
 
 def match(crystal: Crystal, reference: Crystal) -> MatchResult:

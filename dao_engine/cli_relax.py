@@ -18,9 +18,8 @@ def add_relax_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--checkpoint", default=None, help="DAO-P checkpoint (default: the shipped model)"
     )
-    p.add_argument(
-        "--steps", type=int, default=1, help="L-BFGS outer steps (DAO) / FIRE steps (CHGNet: 300)"
-    )
+    p.add_argument("--steps", type=int, default=1, help="L-BFGS outer steps (DAO; paper: 1)")
+    p.add_argument("--chgnet-steps", type=int, default=300, help="FIRE steps (CHGNet)")
     p.add_argument("--max-iter", type=int, default=5, help="L-BFGS max_iter (paper: 5)")
     p.add_argument("--lr", type=float, default=1.0, help="L-BFGS lr (paper: 1.0)")
     p.add_argument("--out", default=None, help="write the relaxed structure here (CIF/POSCAR/XYZ)")
@@ -51,39 +50,24 @@ def _energy_fn(checkpoint: str | None):  # type: ignore[no-untyped-def]
 
 
 def run_relax(args: argparse.Namespace) -> int:
-    from dao_engine.crystal.batch import CrystalBatch
     from dao_engine.io.structure_files import read_structure, write_structure
-    from dao_engine.relax import RelaxConfig, relax_with_energy_model
-    from dao_engine.training.energy import EnergyNormalisation
+    from dao_engine.relaxation_api import relax_crystal
 
     crystal = read_structure(args.structure)
-    if args.backend == "chgnet":
-        from dao_engine.relax.chgnet_backend import relax_with_chgnet
-
-        result = relax_with_chgnet(
-            crystal, steps=max(args.steps, 300) if args.steps == 1 else args.steps
-        )
-        relaxed, invalid = result.crystal, result.invalid
-        print(
-            f"CHGNet energy: {result.energies[0]:.4f} → {result.energies[-1]:.4f} eV/atom in {len(result.energies)} steps"
-        )
-    else:
-        loaded, energy = _energy_fn(args.checkpoint)
-        norm = EnergyNormalisation.from_dict(loaded.energy_normalisation)
-        if norm is None:
-            raise ConfigError(f"'{loaded.path.name}' stores no energy normalisation; re-train it")
-        out = relax_with_energy_model(
-            CrystalBatch.from_crystals([crystal]),
-            energy,
-            RelaxConfig(max_iter=args.max_iter, lr=args.lr, steps=args.steps),
-        )
-        relaxed, invalid = out.crystals[0].with_label(crystal.label), out.invalid[0]
-        before, after = (
-            norm.to_physical(float(v[0])) for v in (out.energy_before, out.energy_after)
-        )
-        print(
-            f"DAO-P {norm.label}: {before:.4f} → {after:.4f} {norm.unit} ({len(out.trajectory)} evaluations)"
-        )
+    out = relax_crystal(
+        crystal,
+        args.backend,
+        args.checkpoint,
+        steps=args.steps,
+        max_iter=args.max_iter,
+        lr=args.lr,
+        chgnet_steps=args.chgnet_steps,
+    )
+    relaxed, invalid = out.crystal.with_label(crystal.label), out.problem
+    print(
+        f"{out.energy_label}: {out.energies[0]:.4f} → {out.relaxed_energy:.4f} "
+        f"({len(out.energies)} evaluations)"
+    )
     a, b, c, al, be, ga = relaxed.lattice_parameters()
     print(
         f"cell a={a:.4f} b={b:.4f} c={c:.4f} Å  α={al:.2f} β={be:.2f} γ={ga:.2f}°  V={relaxed.volume:.3f} Å³"

@@ -18,6 +18,12 @@ class Relaxed:
     energies: list[float]
     energy_label: str
     problem: str | None
+    final_energy: float | None = None
+
+    @property
+    def relaxed_energy(self) -> float:
+        """Energy of the returned crystal (the best state seen; the last one when not given)."""
+        return self.final_energy if self.final_energy is not None else self.energies[-1]
 
 
 def relax_crystal(
@@ -26,14 +32,19 @@ def relax_crystal(
     checkpoint: str | None = None,
     steps: int = 3,
     device: str = "cpu",
+    max_iter: int = 5,
+    lr: float = 1.0,
+    chgnet_steps: int = 300,
 ) -> Relaxed:
-    """Relax ``crystal`` with ``backend`` "dao" (L-BFGS on a DAO-P's energy at t = 0; the shipped
-    model when ``checkpoint`` is None) or "chgnet" (FIRE with CHGNet forces and stress)."""
+    """Relax ``crystal`` with ``backend`` "dao" (``steps`` outer L-BFGS steps of ``max_iter``
+    iterations at ``lr`` on a DAO-P's energy at t = 0; the shipped model when ``checkpoint`` is
+    None) or "chgnet" (up to ``chgnet_steps`` FIRE steps with CHGNet forces and stress)."""
     if backend == "chgnet":
         from dao_engine.relax.chgnet_backend import relax_with_chgnet
 
-        out = relax_with_chgnet(crystal, steps=max(steps, 300) if steps < 300 else steps)
-        return Relaxed(out.crystal, out.energies, "CHGNet energy per atom (eV/atom)", out.invalid)
+        out = relax_with_chgnet(crystal, steps=chgnet_steps)
+        label = "CHGNet energy per atom (eV/atom)"
+        return Relaxed(out.crystal, out.energies, label, out.invalid, out.energies[-1])
     if backend != "dao":
         raise ConfigError(f"unknown relaxation backend {backend!r}; use 'dao' or 'chgnet'")
     from dao_engine.prediction import get_model
@@ -48,8 +59,10 @@ def relax_crystal(
             f"'{loaded.path.name}' has no energy head; relaxation needs a DAO-P model"
         )
     batch = CrystalBatch.from_crystals([crystal]).to(loaded.device)
-    out = relax_with_energy_model(batch, model_energy(loaded.model), RelaxConfig(steps=steps))
-    energies = [float(norm.to_physical(float(e[0]))) for e in out.trajectory]
-    relaxed = out.crystals[0].with_label(f"{crystal.label} (DAO-P-relaxed)")
+    config = RelaxConfig(max_iter=max_iter, lr=lr, steps=steps)
+    result = relax_with_energy_model(batch, model_energy(loaded.model), config)
+    energies = [float(norm.to_physical(float(e[0]))) for e in result.trajectory]
+    relaxed = result.crystals[0].with_label(f"{crystal.label} (DAO-P-relaxed)")
     label = f"{norm.label} ({norm.unit}), predicted by {loaded.path.name}"
-    return Relaxed(relaxed, energies, label, out.invalid[0])
+    final = float(norm.to_physical(float(result.energy_after[0])))
+    return Relaxed(relaxed, energies, label, result.invalid[0], final)

@@ -14,7 +14,7 @@ def check_validity(
     """None when the cell is valid, else the reason (collapsed cell, overlapping atoms, ...)."""
     volume = crystal.volume
     if not volume == volume or volume < min_volume:  # NaN-safe
-        return f"collapsed cell (volume {volume:.3g} Å³)"
+        return f"collapsed (degenerate) cell (volume {volume:.3g} Å³)"
     distance = crystal.min_interatomic_distance()
     if distance < min_distance:
         return f"overlapping atoms ({distance:.2f} Å apart, minimum {min_distance} Å)"
