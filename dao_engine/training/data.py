@@ -44,6 +44,8 @@ class TrainingSet:
         self.frac = torch.as_tensor(np.asarray(frac, dtype=np.float32))
         self.species = torch.as_tensor(np.asarray(species, dtype=np.int64))
         self.num_atoms = torch.as_tensor(num_atoms)
+        self.num_atoms_host = self.num_atoms.clone()  # CPU copy: batch widths without a GPU sync
+        self.rank, self.world_size = 0, 1
         self.offsets = torch.cumsum(self.num_atoms, 0) - self.num_atoms
         self.energy = (
             None if energy is None else torch.as_tensor(np.asarray(energy, dtype=np.float32))
@@ -82,6 +84,8 @@ class TrainingSet:
         out = object.__new__(TrainingSet)
         for name in ("lattice", "frac", "species", "num_atoms", "offsets"):
             setattr(out, name, getattr(self, name).to(device))
+        out.num_atoms_host = self.num_atoms_host
+        out.rank, out.world_size = self.rank, self.world_size
         out.energy = None if self.energy is None else self.energy.to(device)
         return out
 
@@ -89,9 +93,13 @@ class TrainingSet:
         self, indices: torch.Tensor, pad_multiple: int = 1
     ) -> tuple[CrystalBatch, torch.Tensor | None]:
         """Padded batch of crystals ``indices`` (B,) and their energies (B,) if present."""
-        indices = indices.to(self.num_atoms.device)
+        host = getattr(self, "num_atoms_host", None)
+        if host is not None and indices.device.type == "cpu":
+            width = int(host[indices].max())  # read on the host: no device sync
+        else:
+            width = int(self.num_atoms[indices.to(self.num_atoms.device)].max())
+        indices = indices.to(self.num_atoms.device, non_blocking=True)
         n = self.num_atoms[indices]
-        width = int(n.max())
         width = -(-width // pad_multiple) * pad_multiple
         slots = torch.arange(width, device=n.device)
         present = slots[None, :] < n[:, None]
@@ -101,13 +109,37 @@ class TrainingSet:
         energy = None if self.energy is None else self.energy[indices]
         return CrystalBatch(self.lattice[indices], frac, species), energy
 
+    def shard(self, rank: int, world_size: int) -> TrainingSet:
+        """This set for data-parallel rank ``rank`` of ``world_size``: same arrays, but
+        :meth:`epoch_batches` yields only every ``world_size``-th batch (a disjoint shard)."""
+        if not 0 <= rank < world_size:
+            raise DatasetError(f"rank {rank} is outside 0 … {world_size - 1}")
+        out = self.to(self.num_atoms.device)
+        out.rank, out.world_size = rank, world_size
+        return out
+
     def epoch_batches(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
-        """Index batches (B,) of one epoch, each holding crystals of similar size (CPU int64)."""
+        """Index batches (B,) of one epoch, each holding crystals of similar size (CPU int64).
+
+        Sharded (:meth:`shard`), every rank draws the same permutation (same generator seed) and
+        takes batches ``rank, rank + W, …``; all ranks get equally many (the rest are dropped),
+        so data-parallel steps stay in lockstep.
+        """
         m = len(self)
         jitter = torch.rand(m, generator=generator)
-        order = torch.argsort(self.num_atoms.cpu().double() + jitter)
+        order = torch.argsort(self.num_atoms_host.double() + jitter)
         batches = list(torch.split(order, batch_size))
-        for k in torch.randperm(len(batches), generator=generator).tolist():
+        perm = torch.randperm(len(batches), generator=generator).tolist()
+        rank, world = getattr(self, "rank", 0), getattr(self, "world_size", 1)
+        if world > 1:
+            per_rank = len(perm) // world
+            if per_rank == 0:
+                raise DatasetError(
+                    f"{m} crystals make {len(perm)} batches of {batch_size}, fewer than the "
+                    f"{world} ranks; lower the batch size"
+                )
+            perm = perm[rank : per_rank * world : world]
+        for k in perm:
             yield batches[k]
 
 
