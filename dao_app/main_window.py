@@ -177,6 +177,8 @@ class MainWindow(
         self.relax_tasks.failed.connect(self._on_relax_failed)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.display.options_changed.connect(self._on_display_options)
+        for view in self.all_views():
+            view.measured.connect(self._on_measured)
         self.display.dark_changed.connect(self.set_dark)
         self.symprec.valueChanged.connect(self._on_symprec)
         self.matcher.reference_changed.connect(self._on_reference_changed)

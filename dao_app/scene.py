@@ -66,7 +66,9 @@ class SceneOptions:
 class Scene:
     """Arrays to draw. positions (M, 3) Å; species (M,); colours (M, 3) uint8; radii (M,) Å;
     bond_segments (K, 2, 3) Å half-bonds with bond_colours (K, 3) uint8; cell_edges (E, 2, 3) Å;
-    label_positions (L, 3) with labels (L,) element symbols (atoms of the first cell only)."""
+    label_positions (L, 3) with labels (L,) element symbols (atoms of the first cell only);
+    lattice (3, 3) Å of the cell as drawn, supercell its repeats, and atom_index (M,) the index
+    of each drawn atom in that cell (copies on faces and in repeats share it)."""
 
     positions: np.ndarray
     species: np.ndarray
@@ -78,10 +80,26 @@ class Scene:
     label_positions: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     labels: list[str] = field(default_factory=list)
     legend: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    lattice: np.ndarray = field(default_factory=lambda: np.eye(3))
+    supercell: tuple[int, int, int] = (1, 1, 1)
+    atom_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
     @property
     def num_bonds(self) -> int:
         return len(self.bond_segments) // 2
+
+    @property
+    def measure_lattice(self) -> np.ndarray | None:
+        """The lattice for minimum-image measurements (one cell drawn), else None: a drawn
+        supercell is measured as displayed (see :mod:`dao_app.measure`)."""
+        return self.lattice if tuple(self.supercell) == (1, 1, 1) else None
+
+    def atom_names(self) -> list[str]:
+        """``"Na3"``-style names: element and 1-based index of the atom in the drawn cell."""
+        return [
+            f"{elements.symbol(int(z))}{int(i) + 1}"
+            for z, i in zip(self.species, self.atom_index, strict=True)
+        ]
 
 
 def block_fractional(
@@ -172,14 +190,18 @@ def build_scene(crystal: api.Crystal, options: SceneOptions | None = None) -> Sc
             f"a {reps[0]}×{reps[1]}×{reps[2]} supercell would draw {drawn} atoms "
             f"(limit {MAX_DRAWN_ATOMS}); choose fewer repeats"
         )
-    frac, species, first = block_fractional(
-        crystal.frac, crystal.species, reps, options.show_boundary
+    frac, atom_index, first = block_fractional(
+        crystal.frac, np.arange(crystal.num_atoms), reps, options.show_boundary
     )
+    species = np.asarray(crystal.species)[atom_index]
     positions = frac @ crystal.lattice
     table = elements.colour_map(crystal.species, options.scheme)
     colours = np.array([table[int(z)] for z in species], dtype=np.uint8).reshape(-1, 3)
     radii = options.atom_scale * np.array([elements.display_radius(z) for z in species])
     scene = Scene(positions, species, colours, radii)
+    scene.lattice = np.asarray(crystal.lattice, dtype=float)
+    scene.supercell = (reps[0], reps[1], reps[2])
+    scene.atom_index = atom_index
     scene.legend = {elements.symbol(z): rgb for z, rgb in table.items()}
     if options.show_bonds:
         pairs = find_bonds(positions, species)

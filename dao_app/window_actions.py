@@ -57,14 +57,21 @@ ACTIONS: list[tuple[str, str, str, str, str]] = [
         "predict",
         "Start a prediction with the form's settings",
     ),
-    ("Predict", "&Cancel Running Job", "Esc", "cancel_job", "Stops within one denoising step"),
+    (
+        "Predict",
+        "&Cancel Running Job",
+        "Esc",
+        "cancel_job",
+        "Stops within one denoising step (while measuring, Esc first clears the measurement)",
+    ),
     ("Predict", "-", "", "", ""),
     (
         "Predict",
         "&Relax selected (DAO-P)",
         "Ctrl+L",
         "relax_selected_dao",
-        "Relax the selected candidates on the energy of the chosen DAO-P model; "
+        "Relax the selected candidates on the energy of the chosen energy model "
+        "(the generator when 'Same as generator'); "
         "each result is added as a new row",
     ),
     (
@@ -78,6 +85,13 @@ ACTIONS: list[tuple[str, str, str, str, str]] = [
     ("View", "&Compare Selected (Polymorphs)", "Ctrl+G", "compare_selected", ""),
     ("View", "&Dark Background", "Ctrl+D", "toggle_dark", ""),
     ("View", "&Reset Camera", "R", "reset_camera", ""),
+    (
+        "View",
+        "&Measure Distances and Angles",
+        "M",
+        "toggle_measure",
+        "Click 2 atoms for a distance (Å), 3 for an angle (°); Esc clears",
+    ),
     ("View", "Play / Pause &Trajectory", "Ctrl+Space", "toggle_playback", ""),
     ("Help", "&Keyboard Shortcuts", "F1", "show_shortcuts", ""),
     ("Help", "&About DAO Studio", "", "show_about", ""),

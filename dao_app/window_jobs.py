@@ -31,6 +31,9 @@ class WindowJobsMixin:
 
     @Slot()
     def cancel_job(self: MainWindow) -> None:
+        """Esc: a measurement in a 3-D view is cleared first; otherwise the job is cancelled."""
+        if self.clear_measurements():
+            return
         self.job_panel.cancel_current()
 
     @Slot(int)

@@ -55,7 +55,7 @@ class WindowRelaxMixin:
         if not records:
             self.statusBar().showMessage(f"Select one or more candidates to relax with {name}.")
             return 0
-        checkpoint = self.form.checkpoint if backend == "dao" else None
+        checkpoint = self.form.energy_source if backend == "dao" else None
         if backend == "dao":
             model = Path(checkpoint).name if checkpoint else api.default_model_path().name
         else:

@@ -42,6 +42,28 @@ class WindowViewMixin:
             view.reset_camera()
 
     @Slot()
+    def toggle_measure(self: MainWindow) -> None:
+        """Measure distances/angles in the candidate view (View ▸ Measure, M)."""
+        self.tabs.setCurrentIndex(0)
+        self.view.measure_button.toggle()
+
+    def clear_measurements(self: MainWindow) -> bool:
+        """Esc: clear picked atoms, else switch measuring off; True when a view did either."""
+        views = [v for v in self.all_views() if v.measure.active]
+        if any(v.measure.clear() for v in views):
+            return True
+        for view in views:
+            view.measure_button.setChecked(False)
+        return bool(views)
+
+    @Slot(str)
+    def _on_measured(self: MainWindow, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
+
+    @Slot()
     def toggle_playback(self: MainWindow) -> None:
         self.trajectory.set_playing(not self.trajectory.timer.isActive())
 

@@ -14,6 +14,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from dao_engine.crystal.structure import Crystal
 from dao_engine.crystal.symmetry import (
@@ -25,11 +26,13 @@ from dao_engine.crystal.symmetry import (
     symmetrized,
 )
 from dao_engine.io.cif import write_cif
+from dao_engine.prediction import PROJECT_ROOT, verify_shipped_model
 from dao_engine.relax.validity import check_validity
 
 __all__ = [
     "DEFAULT_SYMPREC",
     "MATCHER_TOLERANCES",
+    "SHIPPED_ENERGY_MODEL",
     "MatchResult",
     "SymmetryError",
     "available_devices",
@@ -41,8 +44,10 @@ __all__ = [
     "niggli",
     "pairwise_matches",
     "primitive",
+    "shipped_model_path",
     "space_group",
     "symmetrized",
+    "verify_if_shipped",
     "volume_per_atom",
 ]
 
@@ -165,3 +170,20 @@ def available_devices() -> list[str]:
     if torch.cuda.is_available():
         devices.append("cuda")
     return devices
+
+
+#: The shipped DAO-P meant as a separate energy model (see its model card in resources/models).
+SHIPPED_ENERGY_MODEL = "dao-p-energy-mixed-cpu.pt"
+
+
+def shipped_model_path(name: str) -> Path:
+    """``resources/models/<name>``: where a model shipped with DAO Studio lives (not read)."""
+    return PROJECT_ROOT / "resources" / "models" / name
+
+
+def verify_if_shipped(path: str | Path) -> None:
+    """Check a shipped model's sha256 against ``MODELS.json`` (raises CheckpointError when it
+    is damaged); files outside ``resources/models`` are not checked."""
+    resolved = Path(path).resolve()
+    if resolved.parent == shipped_model_path("x").parent.resolve():
+        verify_shipped_model(resolved)

@@ -85,6 +85,7 @@ COLUMNS: list[tuple[str, str, Callable[[CandidateRecord], tuple[str, Any]]]] = [
     ("Match", "Same structure as the reference? (pymatgen StructureMatcher)", _match),
     ("RMSE", "Normalised RMS displacement to the reference, for matches", _rmse),
 ]
+ENERGY_COLUMN = 4
 MATCH_COLUMN = 8
 RMSE_COLUMN = 9
 
@@ -148,7 +149,7 @@ class CandidateTableModel(QAbstractTableModel):
             tol = ", ".join(f"{k}={v:g}" for k, v in api.MATCHER_TOLERANCES.items())
             note = record.match.error if record.match is not None and record.match.error else ""
             return f"StructureMatcher({tol})" + (f"\n{note}" if note else "")
-        if column == 4 and record.energy_label:
+        if column == ENERGY_COLUMN and record.energy_label:
             return record.energy_label
         return COLUMNS[column][1]
 
@@ -163,8 +164,20 @@ class CandidateTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
         if role == Qt.ItemDataRole.ToolTipRole:
+            if section == ENERGY_COLUMN:
+                return self.energy_header_tooltip()
             return COLUMNS[section][1]
         return None
+
+    def energy_header_tooltip(self) -> str:
+        """Which model(s) predicted the energies now in the table (each row's own in its
+        cell tooltip)."""
+        labels = sorted(
+            {r.energy_label for r in self.candidates if r.energy_per_atom is not None} - {""}
+        )
+        if not labels:
+            return COLUMNS[ENERGY_COLUMN][1]
+        return "Energy per atom in this table:\n" + "\n".join(f"• {x}" for x in labels)
 
 
 class _SortProxy(QSortFilterProxyModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -63,9 +64,12 @@ class JobTableModel(QAbstractTableModel):
             return (job.title, job.status.value, _progress(job))[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             r = job.request
+            generator = Path(r.checkpoint).name if r.checkpoint else "shipped default"
+            energy = Path(r.energy_checkpoint).name if r.energy_checkpoint else "same as generator"
             return (
                 f"{r.formula}: Z={r.z or 'as written'}, {r.shots} shots, {r.steps} steps, "
-                f"seed {r.seed}, device {r.device}\n{job.message}"
+                f"seed {r.seed}, device {r.device}\nmodel {generator}, energies: {energy}"
+                f"\n{job.message}"
             ).strip()
         return None
 

@@ -1,7 +1,10 @@
-"""The Predict form: composition with inline validation, cell size, sampling settings, model.
+"""The Predict form: composition with inline validation, cell size, sampling settings, models.
 
-Emits ``predict_requested(api.PredictRequest)``. The chosen checkpoint is read in the
-background (``model_checked`` tells when) to learn how many atoms the model holds.
+Emits ``predict_requested(api.PredictRequest)``. Two model choices (see
+:mod:`dao_app.widgets.model_picker`): the generator, and the energy model that guides sampling
+and ranks/labels energies ("Same as generator" by default). Each chosen checkpoint is read in
+the background (``model_checked`` / ``energy_model_checked`` tell when) to learn how many atoms
+the generator holds and whether energies can be predicted.
 """
 
 from __future__ import annotations
@@ -9,68 +12,54 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from dao_app.validation import FALLBACK_MAX_ATOMS, FormulaCheck, check_formula
+from dao_app.widgets.model_picker import ERROR_STYLE, OK_STYLE, ModelPicker
 from dao_app.workers.tasks import TaskRunner
 from dao_engine import api
 
-_ERROR_STYLE = "color: #c62828;"
 _GUIDANCE_TIP = (
-    "Steer sampling towards low predicted energy (needs a model with an energy head, DAO-P)"
+    "Steer sampling towards low predicted energy (needs an energy model: a DAO-P generator "
+    "or a separate energy model)"
 )
-_OK_STYLE = "color: palette(mid);"
-
-
-def _probe_model(checkpoint: str | None) -> tuple[int, str, bool]:
-    """(max atoms, description, has an energy head) of a checkpoint; raises CheckpointError."""
-    loaded = api.get_model(checkpoint, "cpu")
-    has_energy = (
-        loaded.kind == "dao-p"
-        and getattr(loaded.model, "energy_head", None) is not None
-        and loaded.energy_normalisation is not None
-    )
-    energy = " · predicts energies" if has_energy else ""
-    return (
-        loaded.max_atoms,
-        f"{loaded.kind.upper()} · up to {loaded.max_atoms} atoms{energy}",
-        has_energy,
-    )
 
 
 class PredictForm(QWidget):
     """See the module docstring. ``values()``/``set_values()`` round-trip the inputs."""
 
     predict_requested = Signal(object)
-    model_checked = Signal(bool)  # True when the chosen model could be read
+    model_checked = Signal(bool)  # True when the chosen generator could be read
+    energy_model_checked = Signal(bool)  # True when the chosen energy model is usable
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.max_atoms: int | None = None
-        self.has_energy = False
-        self.model_error = ""
         self._check = FormulaCheck(False, "")
-        self._tasks = TaskRunner(self)
-        self._tasks.finished.connect(self._on_model_read)
-        self._tasks.failed.connect(self._on_model_failed)
+        self._tasks = TaskRunner(self)  # reads both models, one at a time
         self._build()
         self.formula.textChanged.connect(self._validate)
+        for picker, signal in (
+            (self.model, self.model_checked),
+            (self.energy_model, self.energy_model_checked),
+        ):
+            picker.changed.connect(self._models_changed)
+            picker.checked.connect(self._models_changed)
+            picker.checked.connect(signal)
         self.set_checkpoint(None)
+        self.set_energy_checkpoint(None)
         self._validate()
 
     def _build(self) -> None:
@@ -100,13 +89,9 @@ class PredictForm(QWidget):
         self.guided.toggled.connect(self._guidance_changed)
         self.device = QComboBox(toolTip="auto: a CUDA GPU when present, else the CPU")
         self.device.addItems(api.available_devices())
-        self.model = QComboBox(toolTip="The DAO-G model that generates structures")
-        self.model_button = QToolButton(
-            text="Open…", toolTip="Use a checkpoint made by 'dao train'"
-        )
-        self.model_button.clicked.connect(self._open_checkpoint)
-        self.model.activated.connect(self._model_chosen)
-        self.model_message = QLabel(wordWrap=True)
+        self.model = ModelPicker("generator", self._tasks)
+        self.model_message = self.model.message
+        self.energy_model = ModelPicker("energy", self._tasks)
         self.predict_button = QPushButton("Predict", toolTip="Start predicting (Ctrl+Return)")
         self.predict_button.clicked.connect(self.request_prediction)
 
@@ -123,11 +108,8 @@ class PredictForm(QWidget):
         guidance_row.addWidget(self.guidance, 1)
         form.addRow("", guidance_row)
         form.addRow("Device", self.device)
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model, 1)
-        model_row.addWidget(self.model_button)
-        form.addRow("Model", model_row)
-        form.addRow("", self.model_message)
+        form.addRow("Model", self.model)
+        form.addRow("Energy model", self.energy_model)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.predict_button)
@@ -138,66 +120,61 @@ class PredictForm(QWidget):
         spin.setAccelerated(True)
         return spin
 
-    # --- model -------------------------------------------------------------------------
+    # --- models ------------------------------------------------------------------------
     @property
     def checkpoint(self) -> str | None:
-        """The chosen checkpoint path; None = the shipped default model."""
-        data = self.model.currentData()
-        return str(data) if data else None
+        """The chosen generator checkpoint; None = the shipped default model."""
+        return self.model.checkpoint
+
+    @property
+    def energy_checkpoint(self) -> str | None:
+        """The chosen energy model; None = the generator's own energy head."""
+        return self.energy_model.checkpoint
+
+    @property
+    def energy_source(self) -> str | None:
+        """The checkpoint whose energy head labels energies (and relaxes with DAO-P)."""
+        return self.energy_checkpoint or self.checkpoint
 
     def set_checkpoint(self, path: str | Path | None) -> None:
-        """Choose a checkpoint (None = the shipped default) and read it in the background."""
-        if self.model.count() == 0:
-            self.model.addItem(f"Shipped default ({api.default_model_path().name})", None)
-        if path is not None:
-            path = str(path)
-            row = self.model.findData(path)
-            if row < 0:
-                self.model.addItem(Path(path).name, path)
-                row = self.model.count() - 1
-                self.model.setItemData(row, path, Qt.ItemDataRole.ToolTipRole)
-            self.model.setCurrentIndex(row)
-        else:
-            self.model.setCurrentIndex(0)
-        self._model_chosen()
+        """Choose the generator (None = the shipped default) and read it in the background."""
+        self.model.set_checkpoint(path)
+
+    def set_energy_checkpoint(self, path: str | Path | None) -> None:
+        """Choose the energy model (None = same as generator) and read it in the background."""
+        self.energy_model.set_checkpoint(path)
+
+    @property
+    def max_atoms(self) -> int | None:
+        """Largest cell of the generator, once it has been read."""
+        return self.model.info.max_atoms if self.model.info else None
+
+    @property
+    def has_energy(self) -> bool:
+        """Energies can be predicted: by a usable energy model, else the generator's head."""
+        if self.energy_checkpoint is not None:
+            return self.energy_model.info is not None
+        return self.model.info is not None and self.model.info.has_energy
+
+    @property
+    def model_error(self) -> str:
+        """Why a chosen model cannot be used ("" when both can)."""
+        if self.model.error:
+            return self.model.error
+        return f"Energy model: {self.energy_model.error}" if self.energy_model.error else ""
 
     @Slot()
-    def _model_chosen(self) -> None:
-        self.max_atoms, self.model_error, self.has_energy = None, "", False
+    def _models_changed(self) -> None:
+        if self.energy_checkpoint is None and self.model.info is not None:
+            info = self.model.info
+            self.energy_model.show_note(
+                f"Same as generator: {info.name} predicts the energies (eV/atom)"
+                if info.has_energy
+                else f"{info.name} has no energy head, so no energies and no guidance; "
+                "choose an energy model (DAO-P) here to get both"
+            )
         self._guidance_changed()
-        self.model_message.setText("reading the model…")
-        self.model_message.setStyleSheet(_OK_STYLE)
-        self._tasks.start(str(self.checkpoint), _probe_model, self.checkpoint)
         self._validate()
-
-    @Slot(str, object)
-    def _on_model_read(self, key: str, value: Any) -> None:
-        if key != str(self.checkpoint):
-            return  # answer about a model no longer chosen
-        self.max_atoms, description, self.has_energy = value
-        self._guidance_changed()
-        self.model_message.setText(description)
-        self.model_message.setStyleSheet(_OK_STYLE)
-        self._validate()
-        self.model_checked.emit(True)
-
-    @Slot(str, object)
-    def _on_model_failed(self, key: str, exc: Any) -> None:
-        if key != str(self.checkpoint):
-            return
-        self.model_error = str(exc)
-        self.model_message.setText(f"{self.model_error[:1].upper()}{self.model_error[1:]}")
-        self.model_message.setStyleSheet(_ERROR_STYLE)
-        self._validate()
-        self.model_checked.emit(False)
-
-    @Slot()
-    def _open_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open a DAO-G checkpoint", "", "PyTorch checkpoints (*.pt *.pth);;All files (*)"
-        )
-        if path:
-            self.set_checkpoint(path)
 
     def shutdown(self, msecs: int = 10000) -> bool:
         """Wait for a model read in progress (window closing); True when none is left."""
@@ -215,8 +192,8 @@ class PredictForm(QWidget):
         self.guided.setToolTip(
             _GUIDANCE_TIP
             if self.has_energy
-            else "This model has no energy head, so it cannot "
-            "guide sampling; open a DAO-P checkpoint to use energy guidance"
+            else "No energy model: this generator has no energy head; choose an energy "
+            "model (DAO-P) below, or a DAO-P generator, to use energy guidance"
         )
 
     # --- composition -----------------------------------------------------------------
@@ -225,7 +202,7 @@ class PredictForm(QWidget):
         previous = self.z_box.currentData()
         self._check = check_formula(self.formula.text(), self.max_atoms or FALLBACK_MAX_ATOMS)
         self.formula_message.setText(self._check.message)
-        self.formula_message.setStyleSheet(_OK_STYLE if self._check.ok else _ERROR_STYLE)
+        self.formula_message.setStyleSheet(OK_STYLE if self._check.ok else ERROR_STYLE)
         self.z_box.clear()
         for z, atoms in self._check.z_choices:
             self.z_box.addItem(f"Z = {z}  ({atoms} atoms)", z)
@@ -257,6 +234,7 @@ class PredictForm(QWidget):
             seed=self.seed.value(),
             device=self.device.currentText(),
             checkpoint=self.checkpoint,
+            energy_checkpoint=self.energy_checkpoint,
             keep_every=min(self.keep_every.value(), steps),
             guidance=self.guidance.value() if self.guidance_active else 0.0,
         )
@@ -279,6 +257,7 @@ class PredictForm(QWidget):
             "keep_every": self.keep_every.value(),
             "device": self.device.currentText(),
             "checkpoint": self.checkpoint,
+            "energy_checkpoint": self.energy_checkpoint,
             "guidance": self.guidance.value() if self.guided.isChecked() else 0.0,
         }
 
@@ -296,6 +275,25 @@ class PredictForm(QWidget):
             self.device.setCurrentText(values["device"])
         if values.get("checkpoint") and Path(values["checkpoint"]).is_file():
             self.set_checkpoint(values["checkpoint"])
+        self._restore_energy_model(values.get("energy_checkpoint"))
         self.formula.setText(str(values.get("formula", "")))
         if values.get("z") is not None and self.z_box.findData(values["z"]) >= 0:
             self.z_box.setCurrentIndex(self.z_box.findData(values["z"]))
+
+    def _restore_energy_model(self, path: object) -> None:
+        """A session's energy model; a missing file falls back to "Same as generator" (said
+        inline), except the shipped energy model, which is found in this installation."""
+        if not path:
+            self.set_energy_checkpoint(None)
+            return
+        wanted = Path(str(path))
+        shipped = api.app_support.shipped_model_path(api.app_support.SHIPPED_ENERGY_MODEL)
+        if not wanted.is_file() and wanted.name == shipped.name:
+            wanted = shipped
+        if wanted.is_file():
+            self.set_energy_checkpoint(wanted)
+            return
+        self.set_energy_checkpoint(None)
+        self.energy_model.show_note(
+            f"The session's energy model '{wanted}' is missing; using the generator's energy head"
+        )

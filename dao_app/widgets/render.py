@@ -76,6 +76,7 @@ def add_scene(plotter: Any, scene: Scene, dark: bool = False) -> None:
             smooth_shading=True,
             specular=0.35,
             specular_power=20,
+            name="atoms",
             reset_camera=False,
         )
     bonds = bond_mesh(scene)
@@ -109,3 +110,65 @@ def draw_scene(plotter: Any, scene: Scene, dark: bool = False, reset_camera: boo
 
 def set_background(plotter: Any, dark: bool) -> None:
     plotter.set_background(DARK_BACKGROUND if dark else LIGHT_BACKGROUND)
+
+
+#: Colour of picked atoms, measurement lines and labels (visible on light and dark backgrounds).
+MEASURE_COLOUR = "#ff8f00"
+_MEASURE_ACTORS = ("measure_picks", "measure_path", "measure_label")
+
+
+def clear_measurement(plotter: Any) -> None:
+    """Remove the measurement overlay (picked-atom halos, line, value label)."""
+    for name in _MEASURE_ACTORS:
+        plotter.remove_actor(name, render=False)
+
+
+def draw_measurement(
+    plotter: Any,
+    positions: np.ndarray,
+    radii: np.ndarray,
+    path: np.ndarray | None,
+    label: str,
+) -> None:
+    """Overlay a measurement: translucent halos around the picked atoms (``positions`` (k, 3) Å,
+    ``radii`` (k,) Å), the polyline ``path`` (n, 3) Å, and ``label`` at its middle point."""
+    import pyvista as pv
+
+    clear_measurement(plotter)
+    if len(positions):
+        halos = pv.PolyData(np.asarray(positions, dtype=float))
+        halos["radius"] = 1.12 * np.asarray(radii, dtype=float) + 0.06
+        sphere = pv.Sphere(radius=1.0, theta_resolution=24, phi_resolution=24)
+        plotter.add_mesh(
+            halos.glyph(geom=sphere, scale="radius", orient=False),
+            color=MEASURE_COLOUR,
+            opacity=0.4,
+            name="measure_picks",
+            pickable=False,
+            reset_camera=False,
+        )
+    if path is None or len(path) < 2:
+        return
+    line = pv.lines_from_points(np.asarray(path, dtype=float))
+    plotter.add_mesh(
+        line.tube(radius=1.5 * _BOND_RADIUS, n_sides=16),  # thicker than a bond: on top
+        color=MEASURE_COLOUR,
+        name="measure_path",
+        pickable=False,
+        reset_camera=False,
+    )
+    anchor = path[len(path) // 2] if len(path) == 3 else path.mean(axis=0)
+    plotter.add_point_labels(
+        [anchor],
+        [label],
+        name="measure_label",
+        font_size=16,
+        bold=True,
+        text_color="#202020",
+        shape_color=MEASURE_COLOUR,
+        shape_opacity=0.85,
+        show_points=False,
+        always_visible=True,
+        pickable=False,
+        reset_camera=False,
+    )

@@ -1,4 +1,5 @@
-"""A 3-D crystal view: pyvistaqt ``QtInteractor`` plus a title bar (legend, reset, PNG).
+"""A 3-D crystal view: pyvistaqt ``QtInteractor`` plus a title bar (legend, measure, reset,
+PNG). The Measure button turns on distance/angle picking (:mod:`dao_app.widgets.measure_tool`).
 
 Where OpenGL is not available (see :func:`~dao_app.widgets.render.vtk_usable`) the same widget
 shows a text placeholder but still builds the scene, so logic tests exercise everything
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from dao_app import elements
 from dao_app.scene import Scene, SceneOptions, build_scene
 from dao_app.widgets import render
+from dao_app.widgets.measure_tool import HINT, MeasureTool
 from dao_engine import api
 
 
@@ -42,6 +44,7 @@ class StructureView(QWidget):
     """Shows one crystal. ``set_crystal``, ``set_options``, ``set_dark``, ``export_png``."""
 
     rendered = Signal()  # a new scene was drawn (or built, in placeholder mode)
+    measured = Signal(str)  # the current measurement, a hint, or "" (see MeasureTool)
 
     def __init__(
         self,
@@ -60,10 +63,15 @@ class StructureView(QWidget):
         reset = QToolButton(text="⟲", toolTip="Reset the camera (R)")
         reset.clicked.connect(self.reset_camera)
         self.png_button = QToolButton(text="PNG", toolTip="Save this view as a PNG image")
+        self.measure_button = QToolButton(text="Measure", checkable=True, toolTip=HINT)
+        self.measure_label = QLabel()
+        self.measure_label.setStyleSheet("color: #e65100; font-weight: bold;")
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 0, 4, 0)
         bar.addWidget(self.title, 1)
+        bar.addWidget(self.measure_label)
         bar.addWidget(self.legend)
+        bar.addWidget(self.measure_button)
         bar.addWidget(reset)
         bar.addWidget(self.png_button)
         layout = QVBoxLayout(self)
@@ -84,6 +92,9 @@ class StructureView(QWidget):
             self.plotter = QtInteractor(self._stack)
             self.plotter.enable_anti_aliasing("ssaa")
             self._stack.addWidget(self.plotter.interactor)
+        self.measure = MeasureTool(self)
+        self.measure.measured.connect(self._on_measured)
+        self.measure_button.toggled.connect(self.measure.set_active)
         self._show_empty()
 
     @property
@@ -124,12 +135,19 @@ class StructureView(QWidget):
         self.legend.setText("")
         if self.plotter is not None:
             self.plotter.clear_actors()
+        self.measure.scene_changed(None)
         self._show_text(self.empty_text)
+
+    @Slot(str)
+    def _on_measured(self, text: str) -> None:
+        self.measure_label.setText(text)
+        self.measured.emit(text)
 
     def _redraw(self, reset_camera: bool) -> None:
         if self.crystal is None:
             self._show_empty()
             return
+        old = self.scene
         self.legend.setToolTip("")
         try:
             self.scene = build_scene(self.crystal, self.options)
@@ -142,12 +160,12 @@ class StructureView(QWidget):
         if self.plotter is not None:
             self._stack.setCurrentIndex(1)
             render.draw_scene(self.plotter, self.scene, self.dark, reset_camera)
-            self.plotter.render()
         else:
             self._show_text(
                 f"{self.crystal.formula()}: {len(self.scene.positions)} atoms drawn, "
                 f"{self.scene.num_bonds} bonds\n(3-D rendering needs OpenGL)"
             )
+        self.measure.scene_changed(old)  # re-draws the overlay (and renders) or clears it
         self.rendered.emit()
 
     @Slot()
@@ -180,6 +198,7 @@ class StructureView(QWidget):
 
     def close_view(self) -> None:
         """Release the VTK render window (call before the widget is destroyed)."""
+        self.measure.detach()
         if self.plotter is not None:
             self.plotter.close()
             self.plotter = None

@@ -54,6 +54,14 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(make_tiny_checkpoint(tmp_path_factory.mktemp("model") / "tiny.pt"))
 
 
+@pytest.fixture(scope="session")
+def tiny_dao_p(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small DAO-P (with an energy head) trained for 50 steps on strained NaCl."""
+    from tests.helpers.models import train_tiny_dao_p
+
+    return str(train_tiny_dao_p(tmp_path_factory.mktemp("dao_p") / "tiny_dao_p.pt", steps=50))
+
+
 @pytest.fixture
 def settings(tmp_path: Path):
     from dao_app.settings import AppSettings

@@ -7,9 +7,13 @@ offscreen test process), and by hand to refresh the README screenshots::
     DISPLAY=:99 QT_QPA_PLATFORM=xcb python tests/app/render_window.py check --checkpoint M.pt
     DISPLAY=:99 QT_QPA_PLATFORM=xcb python tests/app/render_window.py screenshots \
         --checkpoint M.pt --out docs/screenshots
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb python tests/app/render_window.py measurement \
+        --checkpoint M.pt --out docs/screenshots
 
 ``check`` prints one JSON line: the standard deviation and number of distinct colours of the
-3-D area (a blank or black OpenGL widget has std ≈ 0).
+3-D area (a blank or black OpenGL widget has std ≈ 0), and what real mouse clicks on two atoms
+measured (pyvista picking needs this real render). ``measurement`` saves only
+``measurement.png`` (rock salt, Na–Cl distance picked by clicks).
 """
 
 from __future__ import annotations
@@ -85,9 +89,80 @@ def check(checkpoint: str, workdir: Path) -> dict:
     shot = grab_window(window)
     result["window_size"] = [shot.width(), shot.height()]
     result["png_bytes"] = window.view.export_png(workdir / "view.png").stat().st_size
+    result["measured"] = _click_measure(window)
     result["gif_frames"] = _animation_frames(window, workdir)
     window.close()
     return result
+
+
+def _front_atoms(view) -> dict[str, int]:
+    """For each element, the drawn atom nearest the camera (so no other atom hides it)."""
+    scene = view.scene
+    camera = np.array(view.plotter.camera.position)
+    order = np.argsort(np.linalg.norm(scene.positions - camera, axis=1))
+    names = scene.atom_names()
+    front: dict[str, int] = {}
+    for i in order:
+        front.setdefault(names[i].rstrip("0123456789"), int(i))
+    return front
+
+
+def _click_atom(view, index: int) -> None:
+    """A real left click (press + release) on the screen position of drawn atom ``index``."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    renderer, widget = view.plotter.renderer, view.plotter.interactor
+    renderer.SetWorldPoint(*view.scene.positions[index], 1.0)
+    renderer.WorldToDisplay()
+    x, y, _ = renderer.GetDisplayPoint()
+    scale = widget.devicePixelRatioF()
+    point = QPoint(round(x / scale), round(widget.height() - 1 - y / scale))
+    QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+    settle(200)
+
+
+def _click_measure(window) -> dict:
+    """Turn Measure on and click the front-most Na and Cl atoms; report what was measured."""
+    view = window.view
+    window.toggle_measure()
+    settle(300)
+    front = _front_atoms(view)
+    for element in ("Na", "Cl"):
+        _click_atom(view, front[element])
+    m = view.measure.measurement
+    return {
+        "picks": [view.scene.atom_names()[i] for i in view.measure.picks],
+        "expected": [view.scene.atom_names()[front[e]] for e in ("Na", "Cl")],
+        "value": None if m is None else m.value,
+        "text": view.measure_label.text(),
+    }
+
+
+def measurement_shot(window, workdir: Path, out: Path) -> str:
+    """Rock salt with Na–Cl measured by real clicks; saves ``out/measurement.png``."""
+    from dao_engine import api
+    from tests.helpers.fixtures import nacl
+
+    window.display.dark.setChecked(False)
+    window.form.formula.setText("NaCl")
+    for spin in window.display.repeats:
+        spin.setValue(1)
+    cif = api.write_structure(nacl(), workdir / "NaCl_rock_salt.cif")
+    [uid] = window.import_structures([cif])
+    window.select_uids([uid])
+    window.tabs.setCurrentIndex(0)
+    settle(600)
+    if not window.view.measure.active:
+        window.toggle_measure()
+    window.view.measure.clear()
+    front = _front_atoms(window.view)
+    for element in ("Na", "Cl"):
+        _click_atom(window.view, front[element])
+    settle(600)
+    path = out / "measurement.png"
+    grab_window(window).save(str(path))
+    return str(path)
 
 
 def _animation_frames(window, workdir: Path) -> int:
@@ -161,6 +236,7 @@ def screenshots(checkpoint: str, workdir: Path, out: Path) -> list[str]:
     window.display.repeats[2].setValue(2)
     settle(800)
     save("dark_supercell")
+    saved.append(measurement_shot(window, workdir, out))
     del job
     window.close()
     return saved
@@ -168,7 +244,7 @@ def screenshots(checkpoint: str, workdir: Path, out: Path) -> list[str]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["check", "screenshots"])
+    parser.add_argument("mode", choices=["check", "screenshots", "measurement"])
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     args = parser.parse_args(argv)
@@ -177,6 +253,11 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if args.mode == "check":
             print(json.dumps(check(args.checkpoint, Path(tmp))))
+        elif args.mode == "measurement":
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            window = make_window(Path(tmp), args.checkpoint)
+            print(json.dumps([measurement_shot(window, Path(tmp), Path(args.out))]))
+            window.close()
         else:
             print(json.dumps(screenshots(args.checkpoint, Path(tmp), Path(args.out))))
     return 0

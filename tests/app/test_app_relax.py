@@ -10,14 +10,8 @@ import pytest
 from dao_app.qt_models.candidates import DASH
 from dao_engine import api
 from tests.helpers.fixtures import nacl
-from tests.helpers.models import train_tiny_dao_p
 
 ENERGY_COLUMN = 4
-
-
-@pytest.fixture(scope="session")
-def tiny_dao_p(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(train_tiny_dao_p(tmp_path_factory.mktemp("dao_p") / "tiny_dao_p.pt", steps=50))
 
 
 @pytest.fixture

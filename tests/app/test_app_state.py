@@ -196,14 +196,14 @@ def test_error_reports_say_what_to_do():
 
 
 def test_app_core_is_qt_free():
-    """State, scene, validation and errors import without Qt (napari-style core)."""
+    """State, scene, measurement, validation and errors import without Qt (napari-style)."""
     import subprocess
     import sys
 
     code = (
         "import sys\n"
         "import dao_app.state.session, dao_app.state.export, dao_app.scene, dao_app.validation\n"
-        "import dao_app.errors, dao_app.animation_export, dao_app.elements\n"
+        "import dao_app.errors, dao_app.animation_export, dao_app.elements, dao_app.measure\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in {'PySide6', 'pyvista', 'vtk'}]\n"
         "print(bad)\n"
         "sys.exit(1 if bad else 0)\n"

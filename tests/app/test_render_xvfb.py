@@ -1,5 +1,6 @@
 """The real main window with its 3-D view, rendered on Xvfb: the 3-D area must not be blank,
-and PNG and GIF (trajectory) export produce real images.
+PNG and GIF (trajectory) export produce real images, and real mouse clicks on two atoms
+measure their distance (pyvista picking needs a real render).
 
 Starts its own Xvfb (``-displayfd`` tells when it is ready) and runs ``render_window.py`` in a
 subprocess with ``QT_QPA_PLATFORM=xcb`` (PYVISTA_OFF_SCREEN unset: it would turn the Qt widget
@@ -71,3 +72,6 @@ def test_main_window_3d_view_draws_pixels(xvfb_display, tiny_checkpoint):
     assert result["window_size"][0] >= 1000
     assert result["png_bytes"] > 5000  # File ▸ Save 3-D View as PNG
     assert result["gif_frames"] == 4  # the trajectory player's GIF export, one frame per step
+    measured = result["measured"]  # clicks on the front-most Na and Cl of rock salt
+    assert measured["picks"] == measured["expected"], measured
+    assert abs(measured["value"] - 2.82) < 1e-6 and "2.820 Å" in measured["text"]
