@@ -97,3 +97,22 @@ __all__ += [
 from dao_engine.relaxation_api import Relaxed, relax_crystal  # noqa: E402
 
 __all__ += ["Relaxed", "relax_crystal"]
+
+# --- Superconducting T_c (ensemble of five cross-validated heads on DAO-P's crystal feature) ---
+from dao_engine.superconductors.ensemble import TcPrediction  # noqa: E402
+from dao_engine.superconductors.service import (  # noqa: E402
+    FormulaTc,
+    default_tc_model_path,
+    get_tc_ensemble,
+    predict_tc,
+    predict_tc_for_formula,
+)
+
+__all__ += [
+    "FormulaTc",
+    "TcPrediction",
+    "default_tc_model_path",
+    "get_tc_ensemble",
+    "predict_tc",
+    "predict_tc_for_formula",
+]

@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_parser(sub)
     add_relax_parsers(sub)
     add_evaluate_parser(sub)
+    from dao_engine.cli_tc import add_tc_parsers
+
+    add_tc_parsers(sub)
     _add_info(sub)
     return parser
 
@@ -184,6 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if args.command == "relax"
                 else cli_relax.run_relax_dataset(args)
             )
+        if args.command in ("tc", "tc-study"):
+            from dao_engine import cli_tc
+
+            return cli_tc.run_tc(args) if args.command == "tc" else cli_tc.run_tc_study(args)
         return handlers[args.command](args)
     except DaoError as exc:
         print(f"dao {args.command}: error: {exc}", file=sys.stderr)

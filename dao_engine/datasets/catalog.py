@@ -20,6 +20,7 @@ from dao_engine.datasets.loaders import (
     supercon3d_loader,
     threedsc_nondoped_loader,
 )
+from dao_engine.superconductors.data import sc_s_loader
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,15 @@ def _superconductor_specs() -> list[DatasetSpec]:
             "SuperCon3D, all 1,578 rows; the 562 disordered are skipped",
             sc3d,
             supercon3d_loader(False),
+            None,
+            label_units={"tc": "K"},
+            notes="ICSD-derived: research use only, never ship",
+        ),
+        DatasetSpec(
+            "supercon3d/sc_s",
+            "SC-s: ordered SuperCon3D in primitive cells, case studies removed, Tc > 0",
+            (*sc3d, *REFERENCE_FILES.values()),
+            sc_s_loader,
             None,
             label_units={"tc": "K"},
             notes="ICSD-derived: research use only, never ship",

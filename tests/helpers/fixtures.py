@@ -35,3 +35,23 @@ def si(a: float = 5.431) -> Crystal:
     """Diamond Si: fcc lattice with a two-atom basis (0, 0, 0) and (1/4, 1/4, 1/4) (8a)."""
     frac = np.vstack([_FCC, _FCC + 0.25])
     return _cubic(a, frac, [14] * 8, "Si")
+
+
+def csv3sb5(a: float = 5.4949, c: float = 9.3085, z: float = 0.74217) -> Crystal:
+    """Kagome CsV3Sb5, P6/mmm (191), from published Wyckoff sites (Ortiz et al. 2019):
+    Cs 1a, V 3g, Sb1 1b, Sb2 4h (z); 9 atoms, hexagonal a = 5.4949 Å, c = 9.3085 Å."""
+    lattice = np.array([[a, 0.0, 0.0], [-a / 2, a * np.sqrt(3) / 2, 0.0], [0.0, 0.0, c]])
+    frac = np.array(
+        [
+            [0.0, 0.0, 0.0],
+            [0.5, 0.0, 0.5],
+            [0.0, 0.5, 0.5],
+            [0.5, 0.5, 0.5],
+            [0.0, 0.0, 0.5],
+            [1 / 3, 2 / 3, z],
+            [2 / 3, 1 / 3, z],
+            [2 / 3, 1 / 3, 1 - z],
+            [1 / 3, 2 / 3, 1 - z],
+        ]
+    )
+    return Crystal(lattice, frac, np.array([55, 23, 23, 23, 51, 51, 51, 51, 51]), "CsV3Sb5")

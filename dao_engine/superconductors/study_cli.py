@@ -1,0 +1,96 @@
+"""``dao tc-study``: load the shared data, run :func:`run_study`, write JSON, report, ensemble."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from dao_engine.datasets.registry import load_dataset
+from dao_engine.datasets.settings import data_root
+from dao_engine.model_card import git_commit, hardware_name
+from dao_engine.models.loading import load_model
+from dao_engine.superconductors.data import composition_of_species, sc_ns_entries
+from dao_engine.superconductors.ensemble import save_ensemble
+from dao_engine.superconductors.head import HeadConfig
+from dao_engine.superconductors.report import case_record, cv_record, plot_parity, write_json
+from dao_engine.superconductors.report_md import markdown_report
+from dao_engine.superconductors.study import StudyConfig, StudyInputs, run_study
+
+
+def load_inputs(args: argparse.Namespace) -> StudyInputs:
+    """SC-s, SC-ns and the case-study references from the data root, plus both models."""
+    from dao_engine.prediction import default_model_path
+
+    sc_s = load_dataset("supercon3d/sc_s", processes=2)
+    if args.limit_sc_s is not None:
+        sc_s = sc_s.subset(list(range(min(args.limit_sc_s, len(sc_s)))))
+    structured = [
+        composition_of_species(c.species) for c in load_dataset("supercon3d/sc_s").crystals()
+    ]
+    sc_ns, report = sc_ns_entries(data_root(), structured)
+    print(
+        f"SC-s {len(sc_s)}; SC-ns {report.kept} of {report.n_rows} SuperCon rows "
+        f"({report.fractional} fractional, {report.has_structure} with a structure, "
+        f"{len(report.case_study)} case-study compositions dropped: {report.case_study})"
+    )
+    if args.limit_sc_ns is not None:
+        sc_ns = sc_ns[: args.limit_sc_ns]
+    references = load_dataset("reference/case_studies").crystals()
+    feature_path = Path(args.feature_model) if args.feature_model else default_model_path()
+    return StudyInputs(
+        sc_s=sc_s,
+        sc_ns=sc_ns,
+        references=references,
+        generator=load_model(args.generator, args.device),
+        feature_model=load_model(feature_path, args.device),
+        feature_model_path=feature_path,
+    )
+
+
+def provenance(args: argparse.Namespace, inputs: StudyInputs) -> dict[str, Any]:
+    argv = sys.argv[1:] if sys.argv and sys.argv[0].endswith("dao") else sys.argv
+    return {
+        "command": "dao " + shlex.join(argv)
+        if argv and argv[0] == "tc-study"
+        else shlex.join(sys.argv),
+        "commit": git_commit(),
+        "hardware": hardware_name(inputs.generator.device.type),
+        "date": dt.date.today().isoformat(),
+        "generator": Path(args.generator).name,
+        "feature_model": inputs.feature_model_path.name,
+    }
+
+
+def run_study_command(args: argparse.Namespace) -> int:
+    inputs = load_inputs(args)
+    head = HeadConfig() if args.epochs is None else HeadConfig(epochs=args.epochs)
+    config = StudyConfig(steps=args.steps, shots=args.shots, seed=args.seed, head=head)
+    result = run_study(inputs, config)
+    facts = provenance(args, inputs)
+    results = Path(args.results)
+    cv = cv_record(result, config, facts)
+    cases = case_record(result, config, facts)
+    write_json(results / "tc_cv.json", cv)
+    write_json(results / "tc_case_studies.json", cases)
+    report = Path(args.report)
+    plot = plot_parity(result, report.with_name(report.stem + "_parity.png"))
+    report.write_text(markdown_report(cv, cases, plot.name))
+    ensemble = save_ensemble(
+        args.ensemble_out,
+        result.shipped.heads,
+        config.head,
+        inputs.feature_model_path,
+        {
+            **facts,
+            "variant": cv["shipped_variant"],
+            "mae_log_tc": cv[cv["shipped_variant"]]["mae_log_tc"],
+        },
+    )
+    print(
+        f"wrote {results / 'tc_cv.json'}, {results / 'tc_case_studies.json'}, {report}, {plot}, {ensemble}"
+    )
+    return 0

@@ -1,0 +1,269 @@
+"""Superconductor study: data rules, folds, T_c head and ensemble, and the pipeline on fixtures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dao_engine.crystal.composition import parse_formula
+from dao_engine.datasets.arrays import CrystalArrays
+from dao_engine.errors import CheckpointError, ConfigError
+from dao_engine.models.loading import load_model
+from dao_engine.superconductors.data import (
+    case_study_of,
+    composition_of_species,
+    drop_case_study_compositions,
+    parse_ordered_formula,
+    sc_ns_entries,
+)
+from dao_engine.superconductors.ensemble import (
+    TcEnsemble,
+    load_ensemble,
+    prediction_from_members,
+    save_ensemble,
+)
+from dao_engine.superconductors.features import crystal_features
+from dao_engine.superconductors.folds import kfold_indices, train_indices
+from dao_engine.superconductors.head import HeadConfig, ln_tc, predict_head, train_head
+from tests.helpers.fixtures import cscl, csv3sb5, nacl, si
+from tests.helpers.invariance import random_orthogonal
+
+# ----------------------------------------------------------------------------- data rules
+
+
+@pytest.mark.parametrize(
+    ("formula", "case"),
+    [
+        ("CsV3Sb5", "CsV3Sb5"),
+        ("Cs2V6Sb10", "CsV3Sb5"),
+        ("Zr16Rh8O4", "Zr4Rh2O"),
+        ("Zr4Pd2O", "Zr4Pd2O"),
+        ("Zr40Rh20O11", "Zr4Rh2O"),  # within 2 % atom fraction of the case study
+        ("Zr4Rh2", None),
+        ("Zr2RhO", None),
+        ("NaCl", None),
+        ("KV3Sb5", None),
+    ],
+)
+def test_case_study_composition_rule(formula, case):
+    assert case_study_of(parse_formula(formula)) == case
+
+
+def test_case_study_crystals_are_dropped_by_composition():
+    arrays = CrystalArrays.from_crystals([nacl(), csv3sb5(), si()])
+    kept, removed = drop_case_study_compositions(arrays)
+    assert removed == ["CsV3Sb5"]
+    assert [str(i) for i in kept.ids] == ["NaCl", "Si"]
+
+
+def test_ordered_formula_parsing():
+    assert parse_ordered_formula("Nb3Sn1.0") == parse_formula("Nb3Sn")
+    assert parse_ordered_formula("Mg1B2") == parse_formula("MgB2")
+    assert parse_ordered_formula("La2Cu1O4") == parse_formula("La2CuO4")
+    assert parse_ordered_formula("La1.85Sr0.15Cu1O4") is None
+    assert composition_of_species([11, 11, 17, 17]) == parse_formula("NaCl")
+
+
+def test_sc_ns_excludes_structured_fractional_and_case_studies(tmp_path):
+    table = tmp_path / "supercon3d" / "SuperCon_11949.csv"
+    table.parent.mkdir()
+    table.write_text(
+        "Formula,Tc,Materials_family\n"
+        "Nb3Sn1,18.0,others\nNaCl,1.0,others\nCs1V3Sb5,2.5,others\n"
+        "Zr4Rh2O1,3.0,others\nHg0.7Ba2Cu1O4.1,90,cuprate\nMgB2,0,others\n"
+    )
+    entries, report = sc_ns_entries(tmp_path, [parse_formula("NaCl")])
+    assert [e.composition.formula for e in entries] == ["Nb3Sn"]
+    assert entries[0].tc == 18.0
+    assert report.has_structure == 1 and report.fractional == 1 and report.non_positive_tc == 1
+    assert report.case_study == ["Cs1V3Sb5", "Zr4Rh2O1"]
+
+
+# ----------------------------------------------------------------------------- folds
+
+
+def test_folds_are_disjoint_covering_and_reproducible():
+    folds = kfold_indices(103, 5, seed=7)
+    joined = np.concatenate(folds)
+    assert sorted(joined.tolist()) == list(range(103))
+    assert {len(f) for f in folds} <= {20, 21}
+    again = kfold_indices(103, 5, seed=7)
+    assert all(np.array_equal(a, b) for a, b in zip(folds, again, strict=True))
+    other = kfold_indices(103, 5, seed=8)
+    assert not all(np.array_equal(a, b) for a, b in zip(folds, other, strict=True))
+    train = train_indices(folds, 2)
+    assert np.intersect1d(train, folds[2]).size == 0 and len(train) + len(folds[2]) == 103
+    with pytest.raises(ConfigError):
+        kfold_indices(3, 5)
+
+
+# ----------------------------------------------------------------------------- head
+
+
+def test_head_fits_a_learnable_target_and_beats_the_median():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 8)).astype(np.float32)
+    y = 1.5 * x[:, 0] - 0.5 * x[:, 1] + 1.0
+    head = train_head(x[:240], y[:240], HeadConfig(epochs=300, dropout=0.0))
+    mae = np.abs(predict_head(head, x[240:]) - y[240:]).mean()
+    baseline = np.abs(np.median(y[:240]) - y[240:]).mean()
+    assert mae < 0.25 * baseline
+
+
+def test_ln_tc_refuses_non_positive():
+    assert ln_tc(np.array([np.e]))[0] == pytest.approx(1.0)
+    with pytest.raises(ConfigError):
+        ln_tc(np.array([1.0, 0.0]))
+
+
+def test_prediction_from_members_is_geometric_mean_with_spread():
+    p = prediction_from_members(np.log([1.0, 4.0]))
+    assert p.tc == pytest.approx(2.0)
+    assert p.tc_low == pytest.approx(1.0) and p.tc_high == pytest.approx(4.0)
+    assert p.members == pytest.approx((1.0, 4.0))
+    assert "K" in p.text()
+
+
+# ----------------------------------------------------------------------------- features
+
+
+def test_crystal_feature_is_invariant(tiny_dao_p):
+    model = load_model(tiny_dao_p, "cpu").model
+    base = si()
+    q = random_orthogonal(torch.Generator().manual_seed(1)).numpy()
+    rotated = base.__class__(base.lattice @ q.T, base.frac, base.species)
+    order = np.random.default_rng(2).permutation(base.num_atoms)
+    permuted = base.__class__(base.lattice, base.frac[order], base.species[order])
+    shifted = base.__class__(base.lattice, base.frac + [0.13, 0.71, 0.4], base.species)
+    features = crystal_features(model, [base, rotated, permuted, shifted, nacl()])
+    for row in features[1:4]:
+        np.testing.assert_allclose(row, features[0], atol=2e-4)
+    assert np.abs(features[4] - features[0]).max() > 1e-3
+
+
+# ----------------------------------------------------------------------------- ensemble file
+
+
+def _heads(width: int, n: int = 2):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20, width)).astype(np.float32)
+    return [train_head(x, x[:, 0], HeadConfig(epochs=3, seed=i)) for i in range(n)]
+
+
+def test_ensemble_round_trip_and_errors(tiny_dao_p, tmp_path):
+    loaded = load_model(tiny_dao_p, "cpu")
+    heads = _heads(loaded.model.config.width)
+    path = save_ensemble(
+        tmp_path / "tc.pt", heads, HeadConfig(epochs=3), Path(tiny_dao_p), {"x": 1}
+    )
+    crystals = [nacl(), cscl()]
+    direct = TcEnsemble(loaded, heads, path).predict(crystals)
+    reread = load_ensemble(path, "cpu").predict(crystals)
+    assert [p.tc for p in reread] == pytest.approx([p.tc for p in direct], rel=1e-5)
+    (tmp_path / "broken.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_ensemble(tmp_path / "broken.pt")
+    torch.save({"format": "something else"}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not a DAO T_c ensemble"):
+        load_ensemble(tmp_path / "other.pt")
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (moved / Path(tiny_dao_p).name).write_bytes(b"a different feature model")
+    (moved / "tc.pt").write_bytes(path.read_bytes())
+    with pytest.raises(CheckpointError, match="sha256"):
+        load_ensemble(moved / "tc.pt")
+
+
+# ----------------------------------------------------------------------------- whole pipeline
+
+
+def _tiny_inputs(tiny_checkpoint, tiny_dao_p):
+    from dao_engine.superconductors.data import CompositionEntry
+    from dao_engine.superconductors.study import StudyInputs
+
+    crystals = []
+    for i, a in enumerate(np.linspace(5.2, 6.1, 8)):
+        crystals.append(
+            nacl(a).__class__(
+                nacl(a).lattice, nacl(a).frac, nacl(a).species, f"nacl{i}", {"tc": 1.0 + i}
+            )
+        )
+    for i, a in enumerate((3.9, 4.1, 4.3)):
+        c = cscl(a)
+        crystals.append(c.__class__(c.lattice, c.frac, c.species, f"cscl{i}", {"tc": 10.0 + i}))
+    sc_ns = [
+        CompositionEntry(parse_formula(f), tc, "others", f)
+        for f, tc in [("NaCl", 2.0), ("KBr", 5.0), ("Si2", 7.0)]
+    ]
+    return StudyInputs(
+        sc_s=CrystalArrays.from_crystals(crystals),
+        sc_ns=sc_ns,
+        references=[cscl()],
+        generator=load_model(tiny_checkpoint, "cpu"),
+        feature_model=load_model(tiny_dao_p, "cpu"),
+        feature_model_path=Path(tiny_dao_p),
+    )
+
+
+def test_tc_pipeline_end_to_end_on_fixtures(tiny_checkpoint, tiny_dao_p, tmp_path, capsys):
+    from dao_engine.cli import main
+    from dao_engine.io.structure_files import write_structure
+    from dao_engine.superconductors.report import case_record, cv_record, plot_parity, write_json
+    from dao_engine.superconductors.report_md import markdown_report
+    from dao_engine.superconductors.study import StudyConfig, run_study
+
+    inputs = _tiny_inputs(tiny_checkpoint, tiny_dao_p)
+    config = StudyConfig(steps=4, shots=3, k=5, head=HeadConfig(epochs=5))
+    result = run_study(inputs, config, log=lambda _: None)
+    assert len(result.plain.fold_mae) == 5 and np.isfinite(result.plain.out_of_fold).all()
+    generated = result.generated
+    assert len(generated.crystals) + generated.implausible + generated.too_large == 3
+    assert all(c.properties["tc"] in (2.0, 5.0, 7.0) for c in generated.crystals)
+    [case] = result.case_studies
+    assert len(case.shots.rmse) == 3 and case.tc_reference.tc > 0
+    facts = {
+        "command": "test",
+        "commit": "x",
+        "hardware": "cpu",
+        "generator": "g",
+        "feature_model": "f",
+    }
+    cv = cv_record(result, config, facts)
+    assert cv["mae_log_tc"] == pytest.approx(result.augmented.mean_mae, abs=1e-4)
+    assert len(cv["without_augmentation"]["fold_mae_log_tc"]) == 5
+    cases = case_record(result, config, facts)
+    write_json(tmp_path / "tc_cv.json", cv)
+    assert json.loads((tmp_path / "tc_cv.json").read_text())["n_sc_s"] == 11
+    assert "CsCl" in markdown_report(cv, cases, "plot.png")
+    assert plot_parity(result, tmp_path / "plot.png").stat().st_size > 1000
+
+    ensemble = save_ensemble(
+        tmp_path / "tc.pt", result.shipped.heads, config.head, Path(tiny_dao_p), {}
+    )
+    cif = write_structure(nacl(), tmp_path / "nacl.cif")
+    assert main(["tc", str(cif), "--tc-model", str(ensemble), "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "T_c ≈" in out and "over 5 models" in out
+    assert main(["tc", "missing/file.cif", "--tc-model", str(ensemble)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_tc_for_a_formula_generates_then_predicts(tiny_checkpoint, tiny_dao_p, tmp_path):
+    from dao_engine.superconductors.service import predict_tc_for_formula
+
+    heads = _heads(load_model(tiny_dao_p, "cpu").model.config.width, n=3)
+    ensemble = save_ensemble(tmp_path / "tc.pt", heads, HeadConfig(epochs=3), Path(tiny_dao_p), {})
+    try:
+        result = predict_tc_for_formula(
+            "NaCl", shots=4, steps=5, generator=tiny_checkpoint, tc_model=ensemble, device="cpu"
+        )
+    except CheckpointError as exc:  # an untrained generator may only make implausible cells
+        assert "plausible" in str(exc)
+        return
+    assert 1 <= len(result.shots) == 4 - result.skipped
+    assert len(result.summary.members) == 3 * len(result.shots)
+    assert all(p.tc > 0 for _, p in result.shots)
