@@ -1,5 +1,5 @@
 """The DAO Studio main window: predict form and jobs (left), candidates table (top), and the
-Structure / Polymorphs / Trajectory tabs (bottom). Files and sessions are in
+Structure / Polymorphs / Trajectory / T_c tabs (bottom). Files and sessions are in
 :mod:`dao_app.window_files`; menus in :mod:`dao_app.window_actions`.
 """
 
@@ -43,6 +43,7 @@ from dao_app.window_files import WindowFilesMixin
 from dao_app.window_jobs import WindowJobsMixin
 from dao_app.window_relax import RelaxTicket, WindowRelaxMixin
 from dao_app.window_session import WindowSessionMixin
+from dao_app.window_tc import WindowTcMixin, make_tc_controller
 from dao_app.window_view import WindowViewMixin
 from dao_app.workers.predict import JobRunner
 from dao_app.workers.tasks import TaskRunner
@@ -54,6 +55,7 @@ class MainWindow(
     WindowRelaxMixin,
     WindowFilesMixin,
     WindowSessionMixin,
+    WindowTcMixin,
     WindowViewMixin,
     QMainWindow,
 ):
@@ -74,6 +76,7 @@ class MainWindow(
         self.runner = JobRunner(self.session.jobs, self)
         self.model = CandidateTableModel(self.session.candidates, self)
         self.matcher = MatchController(self.session, self.model, self)
+        self.tc = make_tc_controller(self.settings, self.model, self)  # T_c column and tab
         self.relax_tasks = TaskRunner(self)  # relaxations, one at a time, off the GUI thread
         self._relax_tickets: dict[str, RelaxTicket] = {}
         self._relax_counter = self._relax_generation = 0
@@ -82,8 +85,10 @@ class MainWindow(
             self.session, self.settings, self._collect_session, self._apply_session, self
         )
         self._build_widgets()
+        self._build_tc()
         self.actions_by_name = window_actions.build_menus(self)
         self._connect()
+        self._connect_tc()
         self.sessions.recent_changed.emit(self.settings.recent_files())
         self.display.set_scheme(str(self.settings.get("scheme", "vesta")))
         if self.settings.get("dark", False):
@@ -118,7 +123,7 @@ class MainWindow(
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.reference_label = QLabel(textFormat=Qt.TextFormat.RichText)
+        self.reference_label = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True)
         self.symprec = QDoubleSpinBox(
             minimum=0.001,
             maximum=1.0,
@@ -268,6 +273,7 @@ class MainWindow(
         self.trajectory.set_playing(False)
         self.runner.shutdown()
         self.matcher.shutdown()
+        self.tc.shutdown()
         self.relax_tasks.wait(120000)
         self.form.shutdown()
         self.polymorphs.close_view()

@@ -82,6 +82,16 @@ ACTIONS: list[tuple[str, str, str, str, str]] = [
         "Relax the selected candidates with CHGNet (FIRE, forces and stress); "
         "each result is added as a new row",
     ),
+    ("Predict", "-", "", "", ""),
+    (
+        "Predict",
+        "Predict &T_c",
+        "",
+        "toggle_tc",
+        "Predict each candidate's superconducting T_c with the T_c ensemble (T_c column and tab)",
+    ),
+    ("Predict", "Choose T_c &Model…", "", "choose_tc_model_dialog", "Open another T_c ensemble"),
+    ("Predict", "Use Shipped T_c Model", "", "use_default_tc_model", "dao-tc-ensemble-cpu.pt"),
     ("View", "&Compare Selected (Polymorphs)", "Ctrl+G", "compare_selected", ""),
     ("View", "&Dark Background", "Ctrl+D", "toggle_dark", ""),
     ("View", "&Reset Camera", "R", "reset_camera", ""),

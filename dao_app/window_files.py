@@ -82,6 +82,12 @@ class WindowFilesMixin:
                 f"Reference <b>{Path(ref.path).name or ref.crystal.formula()}</b>: "
                 f"matched with StructureMatcher({tol}); RMSE normalised by (V/N)<sup>1/3</sup>"
             )
+            tc = self.tc.reference_tc
+            if tc is not None:
+                text += (
+                    f" · predicted T<sub>c</sub> ≈ {tc.tc:.3g} K "
+                    f"({tc.tc_low:.3g}–{tc.tc_high:.3g} K, T<sub>c</sub> tab)"
+                )
         self.reference_label.setText(text)
 
     @Slot()

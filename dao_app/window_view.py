@@ -27,6 +27,7 @@ class WindowViewMixin:
         for view in self.all_views():
             view.set_dark(dark)
         self.trajectory.plot.set_dark(dark)
+        self.tc_panel.plot.set_dark(dark)
         self.polymorphs.set_style(self.display.options(), dark)
         self.actions_by_name["toggle_dark"].setChecked(dark)
         if self.display.dark.isChecked() != dark:

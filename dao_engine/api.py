@@ -100,6 +100,7 @@ __all__ += ["Relaxed", "relax_crystal"]
 
 # --- Superconducting T_c (ensemble of five cross-validated heads on DAO-P's crystal feature) ---
 from dao_engine.superconductors.ensemble import TcPrediction  # noqa: E402
+from dao_engine.superconductors.model_info import TcModelInfo, tc_model_info  # noqa: E402
 from dao_engine.superconductors.service import (  # noqa: E402
     FormulaTc,
     default_tc_model_path,
@@ -110,9 +111,11 @@ from dao_engine.superconductors.service import (  # noqa: E402
 
 __all__ += [
     "FormulaTc",
+    "TcModelInfo",
     "TcPrediction",
     "default_tc_model_path",
     "get_tc_ensemble",
     "predict_tc",
     "predict_tc_for_formula",
+    "tc_model_info",
 ]

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 )
 
 from dao_app.state.candidates import CandidateList, CandidateRecord
+from dao_app.state.tc import TcStatus, tc_text, tc_tooltip
 from dao_engine import api
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -57,6 +58,10 @@ def _rmse(r: CandidateRecord) -> tuple[str, Any]:
     return f"{r.match.rmse:.4f}", r.match.rmse
 
 
+def _tc(r: CandidateRecord) -> tuple[str, Any]:
+    return (DASH, None) if r.tc is None else (tc_text(r.tc.tc), r.tc.tc)
+
+
 #: (header, tooltip, (record) -> (text, sort value))
 COLUMNS: list[tuple[str, str, Callable[[CandidateRecord], tuple[str, Any]]]] = [
     ("#", "Candidate number in this session", lambda r: (str(r.uid), r.uid)),
@@ -84,10 +89,17 @@ COLUMNS: list[tuple[str, str, Callable[[CandidateRecord], tuple[str, Any]]]] = [
     ("ρ (g/cm³)", "Mass density", lambda r: _number(r.density, 3)),
     ("Match", "Same structure as the reference? (pymatgen StructureMatcher)", _match),
     ("RMSE", "Normalised RMS displacement to the reference, for matches", _rmse),
+    (
+        "T_c (K)",
+        "Superconducting critical temperature predicted from the structure by the T_c "
+        "ensemble (geometric mean of its models); hover a cell for the spread and the model",
+        _tc,
+    ),
 ]
 ENERGY_COLUMN = 4
 MATCH_COLUMN = 8
 RMSE_COLUMN = 9
+TC_COLUMN = 10
 
 
 class CandidateTableModel(QAbstractTableModel):
@@ -97,6 +109,7 @@ class CandidateTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.candidates = candidates
         self.matching = False  # True while reference matches are being computed
+        self.tc_status = TcStatus()  # what rows without a T_c say (set by the T_c controller)
         c = candidates
         c.inserting.connect(lambda a, b: self.beginInsertRows(QModelIndex(), a, b))
         c.inserted.connect(self.endInsertRows)
@@ -117,6 +130,12 @@ class CandidateTableModel(QAbstractTableModel):
                 self.index(0, MATCH_COLUMN), self.index(self.rowCount() - 1, RMSE_COLUMN)
             )
 
+    def refresh_tc_column(self) -> None:
+        """Repaint the T_c column after :attr:`tc_status` changed."""
+        if self.rowCount():
+            last = self.rowCount() - 1
+            self.dataChanged.emit(self.index(0, TC_COLUMN), self.index(last, TC_COLUMN))
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.candidates)
 
@@ -136,6 +155,8 @@ class CandidateTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
             if self.matching and record.match is None and column in (MATCH_COLUMN, RMSE_COLUMN):
                 return "…" if role == Qt.ItemDataRole.DisplayRole else None
+            if column == TC_COLUMN and record.tc is None and record.uid in self.tc_status.pending:
+                return "…" if role == Qt.ItemDataRole.DisplayRole else None
             text, value = COLUMNS[column][2](record)
             return text if role == Qt.ItemDataRole.DisplayRole else value
         if role == Qt.ItemDataRole.TextAlignmentRole and column not in (1, 2, 5):
@@ -151,6 +172,10 @@ class CandidateTableModel(QAbstractTableModel):
             return f"StructureMatcher({tol})" + (f"\n{note}" if note else "")
         if column == ENERGY_COLUMN and record.energy_label:
             return record.energy_label
+        if column == TC_COLUMN:
+            if record.tc is None:
+                return self.tc_status.missing_reason()
+            return tc_tooltip(record.tc, record.tc_label)
         return COLUMNS[column][1]
 
     def headerData(

@@ -32,6 +32,8 @@ class CandidateRecord:
         energy_label: what the energy is and which model predicted it ("" when none).
         space_group: (symbol, number) at the list's current ``symprec``.
         match: comparison with the reference, None when no reference or not yet computed.
+        tc: predicted superconducting T_c (K, with the ensemble spread), None when not predicted.
+        tc_label: which T_c model predicted ``tc`` (file and feature model).
     """
 
     uid: int
@@ -47,6 +49,8 @@ class CandidateRecord:
     volume_per_atom: float = math.nan
     density: float = math.nan
     match: api.MatchResult | None = None
+    tc: api.TcPrediction | None = None
+    tc_label: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -147,6 +151,13 @@ class CandidateList:
         for record in self.records:
             if record.uid in matches:
                 record.match = matches[record.uid]
+        self._announce_all()
+
+    def set_tc(self, values: dict[int, api.TcPrediction], label: str) -> None:
+        """Store T_c predictions (K) by uid, all made by the model ``label``."""
+        for record in self.records:
+            if record.uid in values:
+                record.tc, record.tc_label = values[record.uid], label
         self._announce_all()
 
     def clear_matches(self) -> None:

@@ -7,13 +7,17 @@ File format (``*.daosession``, UTF-8 JSON), schema ``dao-studio-session`` versio
      "symprec": 0.1,
      "reference": {"path": "...", "crystal": CRYSTAL} | null,
      "candidates": [{"uid", "source", "job_id", "shot", "rank", "energy_per_atom", "model",
-                     "energy_label", "crystal": CRYSTAL}, ...],
+                     "energy_label", "tc": TC | null, "crystal": CRYSTAL}, ...],
      "jobs": [{"job_id", "formula", "model_path", "seconds", "total_steps", "energy_label",
                "energy_trajectories": [[...]], "frames": [[step, [CRYSTAL, ...]], ...]}]}
 
 CRYSTAL = {"label", "lattice": 3×3 Å (rows a, b, c), "frac": N×3, "species": N atomic numbers}.
+TC = {"tc", "tc_low", "tc_high" (K), "ln_tc_mean", "ln_tc_std", "members": [K, ...],
+"label": the T_c model that predicted it} (optional; older files have none).
 Arrays are stored exactly (not as CIF, which would re-orient the cell). Derived columns (space
-group, density, matches) are recomputed on load.
+group, density, matches) are recomputed on load. Saved T_c values are restored with their model
+label; the app recomputes them when T_c prediction is on and its model can be read (see
+``dao_app.tc_controller``); the reference's T_c is always recomputed.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 
 from dao_app.state.candidates import CandidateList, CandidateRecord
 from dao_app.state.jobs import JobList, JobOutput
+from dao_app.state.tc import tc_from_dict, tc_to_dict
 from dao_engine import api
 
 SCHEMA = "dao-studio-session"
@@ -95,6 +100,7 @@ def _record_to_dict(r: CandidateRecord) -> dict[str, Any]:
         "energy_per_atom": r.energy_per_atom,
         "model": r.model,
         "energy_label": r.energy_label,
+        "tc": None if r.tc is None else tc_to_dict(r.tc, r.tc_label),
         "crystal": crystal_to_dict(r.crystal),
     }
 
@@ -138,6 +144,8 @@ def session_from_dict(data: dict[str, Any], where: str = "session") -> Session:
         ]
         for record, c in zip(records, data.get("candidates", []), strict=True):
             record.uid = int(c["uid"])
+            if c.get("tc"):
+                record.tc, record.tc_label = tc_from_dict(c["tc"])
         candidates.replace_all(records)
         jobs = JobList()
         for o in data.get("jobs", []):

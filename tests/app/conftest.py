@@ -62,6 +62,13 @@ def tiny_dao_p(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(train_tiny_dao_p(tmp_path_factory.mktemp("dao_p") / "tiny_dao_p.pt", steps=50))
 
 
+@pytest.fixture(autouse=True)
+def no_shipped_tc_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests see no T_c model unless they point $DAO_TC_MODEL at one (the shipped file may
+    appear while the suite runs; T_c is then off by default, as for a user without it)."""
+    monkeypatch.setenv("DAO_TC_MODEL", str(tmp_path / "no-tc-model.pt"))
+
+
 @pytest.fixture
 def settings(tmp_path: Path):
     from dao_app.settings import AppSettings
@@ -77,19 +84,38 @@ def nacl_cif(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, settings, tiny_checkpoint):
-    """A main window using the tiny checkpoint; no dialogs; leak-checked on close."""
+def open_window(qtbot, tiny_checkpoint):
+    """open_window(settings): a main window on the tiny checkpoint; no dialogs; each one
+    leak-checked on close at the end of the test."""
     from dao_app.main_window import MainWindow
 
-    win = MainWindow(settings, interactive=False)
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.form.model_checked, timeout=30000):
-        win.form.set_checkpoint(tiny_checkpoint)
-    win.show()
-    yield win
+    opened = []
+
+    def open_(settings):
+        win = MainWindow(settings, interactive=False)
+        qtbot.addWidget(win)
+        with qtbot.waitSignal(win.form.model_checked, timeout=30000):
+            win.form.set_checkpoint(tiny_checkpoint)
+        win.show()
+        opened.append(win)
+        return win
+
+    yield open_
+    for win in opened:
+        _close_and_check(win)
+
+
+@pytest.fixture
+def window(open_window, settings):
+    """A main window using the tiny checkpoint; no dialogs; leak-checked on close."""
+    return open_window(settings)
+
+
+def _close_and_check(win) -> None:
     assert win.close()
     assert not win.runner.busy, "a prediction thread outlived its window"
-    for tasks in (win.matcher.tasks, win.polymorphs._tasks, win.form._tasks, win.relax_tasks):
+    background = (win.matcher.tasks, win.polymorphs._tasks, win.form._tasks, win.relax_tasks)
+    for tasks in (*background, win.tc.tasks):
         assert tasks.pool.activeThreadCount() == 0, "a background task outlived its window"
     assert win.view.plotter is None  # VTK render windows were released
 

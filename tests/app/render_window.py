@@ -13,7 +13,8 @@ offscreen test process), and by hand to refresh the README screenshots::
 ``check`` prints one JSON line: the standard deviation and number of distinct colours of the
 3-D area (a blank or black OpenGL widget has std ≈ 0), and what real mouse clicks on two atoms
 measured (pyvista picking needs this real render). ``measurement`` saves only
-``measurement.png`` (rock salt, Na–Cl distance picked by clicks).
+``measurement.png`` (rock salt, Na–Cl distance picked by clicks); ``tc`` saves only
+``tc_panel.png`` (Nb3Sn candidates with the T_c column and tab; see render_tc.py).
 """
 
 from __future__ import annotations
@@ -244,7 +245,7 @@ def screenshots(checkpoint: str, workdir: Path, out: Path) -> list[str]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["check", "screenshots", "measurement"])
+    parser.add_argument("mode", choices=["check", "screenshots", "measurement", "tc"])
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     args = parser.parse_args(argv)
@@ -258,6 +259,13 @@ def main(argv: list[str]) -> int:
             window = make_window(Path(tmp), args.checkpoint)
             print(json.dumps([measurement_shot(window, Path(tmp), Path(args.out))]))
             window.close()
+        elif args.mode == "tc":
+            from tests.app.render_tc import tc_shot
+
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            saved = tc_shot(make_window, wait_for, settle, grab_window, args.checkpoint,
+                            Path(tmp), Path(args.out))  # fmt: skip
+            print(json.dumps([saved]))
         else:
             print(json.dumps(screenshots(args.checkpoint, Path(tmp), Path(args.out))))
     return 0

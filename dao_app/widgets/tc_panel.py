@@ -1,0 +1,97 @@
+"""The T_c tab: the selected candidates' (and the reference's) ensemble T_c, their spread and
+the five member values, with a plain-language note on what the model is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from dao_app.state.candidates import CandidateRecord
+from dao_app.state.tc import TcStatus, model_description, tc_text
+from dao_app.widgets.tc_plot import TcPlot
+from dao_engine import api
+
+MAX_ROWS = 12  # rows in the plot and the table; more selected candidates are summarised
+
+
+def _members(tc: api.TcPrediction) -> str:
+    return ", ".join(tc_text(v) for v in tc.members)
+
+
+def _row(name: str, tc: api.TcPrediction) -> str:
+    return (
+        f"<tr><td>{escape(name)}</td><td align=right><b>{tc_text(tc.tc)}</b></td>"
+        f"<td>{tc_text(tc.tc_low)}–{tc_text(tc.tc_high)}</td><td>{_members(tc)}</td></tr>"
+    )
+
+
+class TcPanel(QWidget):
+    """``show_tc(records, reference_tc, status)`` fills the plot and the texts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = TcPlot()
+        self.summary = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.note = QLabel(wordWrap=True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.note.setStyleSheet("font-style: italic;")
+        texts = QWidget()
+        text_layout = QVBoxLayout(texts)
+        text_layout.addWidget(self.summary)
+        text_layout.addWidget(self.note)
+        text_layout.addStretch(1)
+        scroll = QScrollArea(widgetResizable=True)
+        scroll.setWidget(texts)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.plot)
+        split.addWidget(scroll)
+        split.setSizes([700, 480])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self.rows: list[tuple[str, api.TcPrediction]] = []
+        self.show_tc([], None, TcStatus())
+
+    def show_tc(
+        self,
+        records: Sequence[CandidateRecord],
+        reference_tc: api.TcPrediction | None,
+        status: TcStatus,
+    ) -> None:
+        """Show the T_c of ``records`` (the selection) and of the reference, if any."""
+        rows = [(f"#{r.uid} {r.crystal.formula(reduced=True)}", r.tc) for r in records if r.tc]
+        rows = rows[:MAX_ROWS]
+        if reference_tc is not None:
+            rows.append(("Reference", reference_tc))
+        self.rows = rows  # type: ignore[assignment]
+        self.plot.set_rows(self.rows)
+        self.summary.setText(self._summary(records, status))
+        self.note.setText(model_description(status.info) if status.info else "")
+
+    def _summary(self, records: Sequence[CandidateRecord], status: TcStatus) -> str:
+        lines: list[str] = []
+        if not records:
+            lines.append("Select one or more candidates in the table.")
+            if not status.enabled or status.problem:
+                lines.append(escape(status.missing_reason()))
+        missing = [r for r in records if r.tc is None]
+        if missing:
+            names = ", ".join(f"#{r.uid}" for r in missing[:8])
+            more = "…" if len(missing) > 8 else ""
+            lines.append(f"{names}{more}: {escape(status.missing_reason())}")
+        if self.rows:
+            head = "<tr><th></th><th>T<sub>c</sub> (K)</th><th>spread (K)</th><th>members (K)</th></tr>"
+            body = "".join(_row(name, tc) for name, tc in self.rows)
+            lines.append(f"<table cellspacing=4>{head}{body}</table>")
+            lines.append(
+                "T<sub>c</sub> is the ensemble's geometric mean; the spread is exp(mean ± std) "
+                "of the members' ln T<sub>c</sub>."
+            )
+        if len([r for r in records if r.tc]) > MAX_ROWS:
+            lines.append(f"Showing the first {MAX_ROWS} selected candidates.")
+        return "<br>".join(f"<p>{x}</p>" if not x.startswith("<table") else x for x in lines)

@@ -1,0 +1,85 @@
+"""Predicted T_c of a few structures: each ensemble member as a dot, the ensemble as a diamond
+with its spread (matplotlib, embedded like the energy plot)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from dao_engine import api
+
+EMPTY_TEXT = "Select candidates with a predicted T_c to compare their ensembles here."
+
+
+class TcPlot(FigureCanvasQTAgg):
+    """``set_rows([(name, prediction), ...])`` draws one row per structure (T_c in K, log axis)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self.figure = Figure(figsize=(5, 3), layout="constrained")
+        super().__init__(self.figure)
+        self.setParent(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(160)
+        self.axes = self.figure.add_subplot()
+        self._legend = None
+        self.rows: list[tuple[str, api.TcPrediction]] = []
+        self._dark = False
+        self._redraw()
+
+    def set_dark(self, dark: bool) -> None:
+        self._dark = dark
+        self._redraw()
+
+    def set_rows(self, rows: Sequence[tuple[str, api.TcPrediction]]) -> None:
+        """One row per (label, prediction), drawn top to bottom in the given order."""
+        self.rows = list(rows)
+        self._redraw()
+
+    def _style(self, fg: str, bg: str) -> None:
+        ax = self.axes
+        self.figure.set_facecolor(bg)
+        ax.set_facecolor(bg)
+        for spine in ax.spines.values():
+            spine.set_color(fg)
+        ax.tick_params(colors=fg, which="both")
+        ax.set_xlabel("predicted T_c (K, log scale)", color=fg)
+
+    def _redraw(self) -> None:
+        fg, bg = ("#d8d8d8", "#1f2024") if self._dark else ("#202020", "#ffffff")
+        ax = self.axes
+        ax.clear()
+        if self._legend is not None:
+            self._legend.remove()
+            self._legend = None
+        self._style(fg, bg)
+        if not self.rows:
+            ax.text(0.5, 0.5, EMPTY_TEXT, ha="center", va="center", wrap=True,
+                    transform=ax.transAxes, color=fg, fontsize=9)  # fmt: skip
+            ax.set_xticks([])
+            ax.set_yticks([])
+            self.draw_idle()
+            return
+        n = len(self.rows)
+        for i, (_, tc) in enumerate(self.rows):
+            y = n - 1 - i
+            ax.hlines(y, tc.tc_low, tc.tc_high, color="#1f77b4", lw=3, alpha=0.45,
+                      label="exp(mean ± std) of ln T_c" if i == 0 else None)  # fmt: skip
+            ax.scatter(tc.members, [y] * len(tc.members), s=22, color="#7f7f7f", zorder=3,
+                       label="ensemble members" if i == 0 else None)  # fmt: skip
+            ax.scatter([tc.tc], [y], s=70, marker="D", color="#d62728", zorder=4,
+                       label="ensemble T_c (geometric mean)" if i == 0 else None)  # fmt: skip
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))  # 0.1, 1, 10 instead of 10^k
+        ax.set_yticks(range(n), [name for name, _ in reversed(self.rows)], color=fg)
+        ax.set_ylim(-0.6, n - 0.4)
+        ax.grid(axis="x", which="both", alpha=0.25)
+        legend = self.figure.legend(loc="outside upper center", fontsize=8, ncols=3)
+        legend.get_frame().set_facecolor(bg)
+        self._legend = legend
+        for text in legend.get_texts():
+            text.set_color(fg)
+        self.draw_idle()
