@@ -33,6 +33,12 @@ def add_tc_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--results", default="benchmarks/results", help="folder for tc_*.json")
     s.add_argument("--report", default="docs/reports/superconductors.md")
     s.add_argument("--ensemble-out", default="runs/dao-tc-ensemble.pt")
+    s.add_argument(
+        "--generated",
+        default="cache/sc_ns_generated.npz",
+        help="SC-ns structures: reused when the file exists (and made by the same generator), "
+        "else sampled and written there",
+    )
     s.add_argument("--device", default="cpu")
 
 

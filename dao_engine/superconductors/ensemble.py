@@ -122,7 +122,8 @@ class TcEnsemble:
         return [prediction_from_members(row) for row in self.member_ln_tc(crystals, progress)]
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_ensemble_payload(path: Path) -> dict[str, Any]:
+    """The checked payload dict of an ensemble file (CheckpointError when it is not one)."""
     if not path.is_file():
         raise CheckpointError(f"T_c model '{path}' does not exist")
     try:
@@ -157,7 +158,7 @@ def _feature_model_path(path: Path, entry: dict[str, str]) -> Path:
 def load_ensemble(path: str | Path, device: str | torch.device = "auto") -> TcEnsemble:
     """Read an ensemble and its feature model; clear :class:`CheckpointError` on any problem."""
     path = Path(path)
-    data = _read(path)
+    data = read_ensemble_payload(path)
     feature_model = load_model(_feature_model_path(path, data["feature_model"]), device)
     config = HeadConfig(**data["head_config"])
     heads = []

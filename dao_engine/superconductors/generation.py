@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -124,3 +126,37 @@ def case_study_shots(
         rmse = [rms_distance(c, reference) if c is not None else None for c in crystals]
         out.append(CaseStudyShots(reference.label, reference.num_atoms, rmse, crystals))
     return out
+
+
+def save_generated(
+    generated: GeneratedSet, path: str | Path, extra_meta: dict[str, str] | None = None
+) -> Path:
+    """Store generated SC-ns structures (and their entries' T_c, family, source formula) as npz."""
+    from dao_engine.datasets.arrays import CrystalArrays
+
+    meta = {
+        "too_large": str(generated.too_large),
+        "implausible": str(generated.implausible),
+        "families": json.dumps([e.family for e in generated.entries]),
+        "source_formulas": json.dumps([e.source_formula for e in generated.entries]),
+        **(extra_meta or {}),
+    }
+    return CrystalArrays.from_crystals(generated.crystals, meta=meta).save_npz(path)
+
+
+def load_generated(path: str | Path) -> GeneratedSet:
+    """Read what :func:`save_generated` wrote."""
+    from dao_engine.datasets.arrays import CrystalArrays
+    from dao_engine.superconductors.data import composition_of_species
+
+    arrays = CrystalArrays.load_npz(path)
+    crystals = arrays.crystals()
+    families = json.loads(arrays.meta.get("families", "[]")) or [""] * len(crystals)
+    sources = json.loads(arrays.meta.get("source_formulas", "[]")) or [""] * len(crystals)
+    entries = [
+        CompositionEntry(composition_of_species(c.species), float(c.properties["tc"]), f, s)
+        for c, f, s in zip(crystals, families, sources, strict=True)
+    ]
+    return GeneratedSet(
+        entries, crystals, int(arrays.meta["too_large"]), int(arrays.meta["implausible"])
+    )

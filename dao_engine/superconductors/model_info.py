@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dao_engine.superconductors.ensemble import _read
+from dao_engine.superconductors.ensemble import read_ensemble_payload
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class TcModelInfo:
 def tc_model_info(path: str | Path) -> TcModelInfo:
     """Read an ensemble file's description; raises CheckpointError like loading it would."""
     path = Path(path)
-    data = _read(path)
+    data = read_ensemble_payload(path)
     metadata = data.get("metadata") or {}
     mae = metadata.get("mae_log_tc")
     variant = metadata.get("variant")

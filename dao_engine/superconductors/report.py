@@ -28,6 +28,7 @@ def _cv_record(cv: CrossValidation) -> dict[str, Any]:
         "fold_mae_log_tc": _round(cv.fold_mae),
         "mae_log10_tc": round(cv.mean_mae / LN10, 4),
         "fold_sizes": [len(f) for f in cv.folds],
+        "out_of_fold_ln_tc": _round(cv.out_of_fold.tolist(), 3),
     }
 
 
@@ -69,6 +70,8 @@ def cv_record(
         else "without_augmentation",
         "paper": {"without_augmentation": 0.747, "with_augmentation": 0.709},
         "seconds": result.seconds,
+        "sc_s_ids": result.sc_s_ids,
+        "sc_s_ln_tc": _round(result.sc_s_log_tc.tolist(), 4),
     }
 
 
@@ -127,11 +130,21 @@ def plot_parity(result: StudyResult, path: Path) -> Path:
         ax.set_xlabel("experimental $T_c$ (K)")
         ax.set_title(f"{name}: MAE ln $T_c$ = {cv.mean_mae:.3f}")
     axes[0].set_ylabel("predicted $T_c$ (K), out of fold")
+    markers = iter(["*", "P", "X", "D"])
     for case in result.case_studies:
         tc_exp = CASE_STUDY_TC.get(case.shots.formula)
         if tc_exp is not None:
-            axes[1].scatter([tc_exp], [case.tc_reference.tc], marker="*", s=140, color="red")
-            axes[1].annotate(case.shots.formula, (tc_exp, case.tc_reference.tc), fontsize=8)
+            axes[1].scatter(
+                [tc_exp],
+                [case.tc_reference.tc],
+                marker=next(markers, "o"),
+                s=110,
+                edgecolor="black",
+                zorder=3,
+                label=f"{case.shots.formula}: {tc_exp} K exp., {case.tc_reference.tc:.2f} K pred.",
+            )
+    if result.case_studies:
+        axes[1].legend(loc="upper left", fontsize=8, title="case studies (never trained on)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -45,7 +45,8 @@ class StudyConfig:
 @dataclass
 class StudyInputs:
     """sc_s: SC-s crystals with a ``tc`` label (K); sc_ns: composition-only entries; references:
-    the case-study structures (label = formula); feature_model_path: file of ``feature_model``."""
+    the case-study structures (label = formula); feature_model_path: file of ``feature_model``;
+    generated: SC-ns structures from an earlier run (None = sample them now)."""
 
     sc_s: CrystalArrays
     sc_ns: Sequence[CompositionEntry]
@@ -53,6 +54,7 @@ class StudyInputs:
     generator: LoadedModel
     feature_model: LoadedModel
     feature_model_path: Path
+    generated: GeneratedSet | None = None
 
 
 @dataclass
@@ -78,6 +80,15 @@ class StudyResult:
         return self.augmented if self.augmented.mean_mae <= self.plain.mean_mae else self.plain
 
 
+def _progress_log(log: Log, what: str) -> Callable[[int, int], None]:
+    started = time.perf_counter()
+
+    def report(done: int, total: int) -> None:
+        log(f"  {what} {done}/{total} ({time.perf_counter() - started:.0f} s)")
+
+    return report
+
+
 def _timed(seconds: dict[str, float], name: str, started: float) -> None:
     seconds[name] = round(time.perf_counter() - started, 1)
 
@@ -87,9 +98,15 @@ def run_study(inputs: StudyInputs, config: StudyConfig, log: Log = print) -> Stu
     seconds: dict[str, float] = {}
     sampler = SamplerConfig(steps=config.steps, step_lr=config.step_lr)
     started = time.perf_counter()
-    log(f"generating 1-shot structures for {len(inputs.sc_ns)} SC-ns compositions")
-    generated = generate_for_compositions(inputs.generator, inputs.sc_ns, sampler, config.seed)
-    _timed(seconds, "generate_sc_ns", started)
+    generated = inputs.generated
+    if generated is None:
+        log(f"generating 1-shot structures for {len(inputs.sc_ns)} SC-ns compositions")
+        generated = generate_for_compositions(
+            inputs.generator, inputs.sc_ns, sampler, config.seed, _progress_log(log, "sampled")
+        )
+        _timed(seconds, "generate_sc_ns", started)
+    else:
+        log(f"using {len(generated.crystals)} previously generated SC-ns structures")
     log(
         f"  kept {len(generated.crystals)}; {generated.too_large} over the atom limit, "
         f"{generated.implausible} implausible"
@@ -111,7 +128,7 @@ def run_study(inputs: StudyInputs, config: StudyConfig, log: Log = print) -> Stu
         plain, augmented, y, [str(i) for i in inputs.sc_s.ids], generated, [], seconds
     )
     started = time.perf_counter()
-    result.case_studies = _case_studies(inputs, config, sampler, result)
+    result.case_studies = _case_studies(inputs, config, sampler, result, log)
     _timed(seconds, "case_studies", started)
     return result
 
@@ -122,13 +139,18 @@ def ensemble_of(result: StudyResult, inputs: StudyInputs) -> TcEnsemble:
 
 
 def _case_studies(
-    inputs: StudyInputs, config: StudyConfig, sampler: SamplerConfig, result: StudyResult
+    inputs: StudyInputs,
+    config: StudyConfig,
+    sampler: SamplerConfig,
+    result: StudyResult,
+    log: Log,
 ) -> list[CaseStudyResult]:
     if not inputs.references:
         return []
     ensemble = ensemble_of(result, inputs)
+    progress = _progress_log(log, "case-study shots")
     shots = case_study_shots(
-        inputs.generator, inputs.references, config.shots, sampler, config.seed
+        inputs.generator, inputs.references, config.shots, sampler, config.seed, progress
     )
     out = []
     for reference, case in zip(inputs.references, shots, strict=True):

@@ -15,6 +15,7 @@ from dao_engine.model_card import git_commit, hardware_name
 from dao_engine.models.loading import load_model
 from dao_engine.superconductors.data import composition_of_species, sc_ns_entries
 from dao_engine.superconductors.ensemble import save_ensemble
+from dao_engine.superconductors.generation import GeneratedSet, load_generated, save_generated
 from dao_engine.superconductors.head import HeadConfig
 from dao_engine.superconductors.report import case_record, cv_record, plot_parity, write_json
 from dao_engine.superconductors.report_md import markdown_report
@@ -65,11 +66,32 @@ def provenance(args: argparse.Namespace, inputs: StudyInputs) -> dict[str, Any]:
     }
 
 
+def _reuse_generated(args: argparse.Namespace, inputs: StudyInputs) -> None:
+    path = Path(args.generated)
+    stamp = f"{Path(args.generator).name}|steps={args.steps}|seed={args.seed}"
+    if path.is_file():
+        from dao_engine.datasets.arrays import CrystalArrays
+
+        if CrystalArrays.load_npz(path).meta.get("made_by") == stamp:
+            inputs.generated = load_generated(path)
+
+
+def _store_generated(args: argparse.Namespace, generated: GeneratedSet) -> None:
+    path = Path(args.generated)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = f"{Path(args.generator).name}|steps={args.steps}|seed={args.seed}"
+    save_generated(generated, path, {"made_by": stamp})
+
+
 def run_study_command(args: argparse.Namespace) -> int:
     inputs = load_inputs(args)
+    if args.limit_sc_ns is None:
+        _reuse_generated(args, inputs)
     head = HeadConfig() if args.epochs is None else HeadConfig(epochs=args.epochs)
     config = StudyConfig(steps=args.steps, shots=args.shots, seed=args.seed, head=head)
     result = run_study(inputs, config)
+    if args.limit_sc_ns is None and inputs.generated is None:
+        _store_generated(args, result.generated)
     facts = provenance(args, inputs)
     results = Path(args.results)
     cv = cv_record(result, config, facts)

@@ -267,3 +267,17 @@ def test_tc_for_a_formula_generates_then_predicts(tiny_checkpoint, tiny_dao_p, t
     assert 1 <= len(result.shots) == 4 - result.skipped
     assert len(result.summary.members) == 3 * len(result.shots)
     assert all(p.tc > 0 for _, p in result.shots)
+
+
+def test_generated_structures_round_trip(tmp_path):
+    from dao_engine.superconductors.data import CompositionEntry
+    from dao_engine.superconductors.generation import GeneratedSet, load_generated, save_generated
+
+    crystals = [nacl().__class__(nacl().lattice, nacl().frac, nacl().species, "NaCl", {"tc": 2.5})]
+    entries = [CompositionEntry(parse_formula("NaCl"), 2.5, "others", "Na1Cl1")]
+    path = save_generated(
+        GeneratedSet(entries, crystals, 3, 4), tmp_path / "g.npz", {"made_by": "x"}
+    )
+    back = load_generated(path)
+    assert back.entries == entries and (back.too_large, back.implausible) == (3, 4)
+    np.testing.assert_allclose(back.crystals[0].frac, crystals[0].frac, atol=1e-6)
