@@ -58,9 +58,14 @@ def run_tc(args: argparse.Namespace) -> int:
         raise DatasetError(f"file '{path}' does not exist")
 
     def show(progress) -> None:  # type: ignore[no-untyped-def]
-        sys.stderr.write(f"\rgenerating structures: step {progress.step}/{progress.total}")
+        if progress.step % 20 and progress.step != progress.total:
+            return
+        sys.stderr.write(
+            f"\rgenerating structures: step {progress.step}/{progress.total}, ETA {progress.eta_s:4.0f} s"
+        )
         if progress.step == progress.total:
             sys.stderr.write("\n")
+        sys.stderr.flush()
 
     result = predict_tc_for_formula(
         args.target,

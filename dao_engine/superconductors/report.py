@@ -143,7 +143,7 @@ def plot_parity(result: StudyResult, path: Path) -> Path:
                 zorder=3,
                 label=f"{case.shots.formula}: {tc_exp} K exp., {case.tc_reference.tc:.2f} K pred.",
             )
-    if result.case_studies:
+    if axes[1].get_legend_handles_labels()[0]:
         axes[1].legend(loc="upper left", fontsize=8, title="case studies (never trained on)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

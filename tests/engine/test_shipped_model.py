@@ -47,3 +47,35 @@ def test_a_damaged_shipped_model_is_refused(tmp_path):
     verify_shipped_model.cache_clear()
     with pytest.raises(CheckpointError, match="damaged"):
         verify_shipped_model(copy)
+
+
+def test_shipped_tc_ensemble_predicts_on_cpu_with_a_spread(monkeypatch):
+    import torch
+
+    from dao_engine.superconductors.ensemble import read_ensemble_payload
+    from tests.helpers.fixtures import csv3sb5, nacl
+
+    monkeypatch.delenv("DAO_TC_MODEL", raising=False)
+    path = api.default_tc_model_path()
+    payload = read_ensemble_payload(path)
+    assert len(payload["heads"]) == 5 and payload["log"] == "ln(Tc/K)"
+    assert 0 < payload["metadata"]["mae_log_tc"] < 1.078  # better than predicting the median
+    predictions = api.predict_tc([csv3sb5(), nacl()], device="cpu")
+    for p in predictions:
+        assert 0 < p.tc_low <= p.tc <= p.tc_high and len(p.members) == 5
+        assert torch.isfinite(torch.tensor(p.members)).all()
+
+
+def test_shipped_supercon_generator_makes_a_28_atom_cell():
+    from dao_engine.superconductors.service import default_sc_generator_path
+
+    result = api.predict(
+        api.PredictRequest(
+            formula="Zr16Rh8O4",
+            shots=1,
+            steps=5,
+            device="cpu",
+            checkpoint=str(default_sc_generator_path()),
+        )
+    )
+    assert result.candidates[0].crystal.num_atoms == 28

@@ -281,3 +281,49 @@ def test_generated_structures_round_trip(tmp_path):
     back = load_generated(path)
     assert back.entries == entries and (back.too_large, back.implausible) == (3, 4)
     np.testing.assert_allclose(back.crystals[0].frac, crystals[0].frac, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- real data
+
+
+@pytest.mark.data
+def test_real_sc_s_and_sc_ns_exclude_the_case_studies(tmp_path, monkeypatch):
+    from dao_engine.datasets import settings
+    from dao_engine.datasets.registry import load_dataset
+
+    if not settings.has_data_root():
+        pytest.skip("../shared/data is absent; set DAO_DATA_ROOT to run the real-data tests")
+    monkeypatch.setenv(settings.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    sc_s = load_dataset("supercon3d/sc_s", processes=2)
+    compositions = [composition_of_species(c.species) for c in sc_s.crystals()]
+    assert len(sc_s) == 1016 and (sc_s.labels["tc"] > 0).all()
+    assert not any(case_study_of(c) for c in compositions)
+    assert "by structure" in sc_s.meta["exclusion"]
+    entries, report = sc_ns_entries(settings.data_root(), compositions)
+    assert len(entries) == 748
+    assert not any(case_study_of(e.composition) for e in entries)
+    assert not set(e.composition for e in entries) & set(compositions)
+
+
+def test_sc_s_loader_drops_a_case_study_hidden_in_supercon3d(tmp_path):
+    from dao_engine.datasets.loaders import REFERENCE_FILES
+    from dao_engine.io.structure_files import write_structure
+    from dao_engine.superconductors.data import sc_s_loader
+
+    root = tmp_path / "data"
+    (root / "supercon3d" / "cif").mkdir(parents=True)
+    write_structure(nacl(), root / "supercon3d" / "cif" / "1.cif", symmetrize=False)
+    write_structure(csv3sb5(), root / "supercon3d" / "cif" / "2.cif", symmetrize=False)
+    write_structure(cscl(), root / "supercon3d" / "cif" / "3.cif", symmetrize=False)
+    (root / "supercon3d" / "df_all_data1202.csv").write_text(
+        ",tc,family,cf,order\n1.cif,1.5,others,Na1Cl1,order\n2.cif,2.3,others,Cs1V3Sb5,order\n"
+        "3.cif,0.0,others,Cs1Cl1,order\n"
+    )
+    for rel in REFERENCE_FILES.values():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        write_structure(csv3sb5(), root / rel, symmetrize=False)
+    arrays, report = sc_s_loader(root, None, 1)
+    assert report.n_read == 3
+    assert [c.formula(reduced=True) for c in arrays.crystals()] == ["NaCl"]  # CsCl: Tc = 0
+    assert arrays.num_atoms.tolist() == [2]  # the 8-atom cubic cell reduced to its primitive cell
+    assert "removed by composition: ['2']" in arrays.meta["exclusion"]
