@@ -21,8 +21,7 @@ import torch
 from dao_engine.errors import TrainingDivergedError
 from dao_engine.events import StopCheck, TrainEvent
 from dao_engine.training.distributed import DistContext, wrap_ddp
-from dao_engine.training.loop import Trainer, learning_rate
-from dao_engine.training.losses import csp_loss
+from dao_engine.training.loop import Trainer
 
 #: a rank's noise seed is offset by rank × this prime, so ranks draw different t and noise
 _RANK_SEED_STRIDE = 104_729
@@ -81,28 +80,10 @@ class DeviceTrainer(Trainer):
 
     def _train_step(self, indices: torch.Tensor, generator: torch.Generator) -> dict[str, Any]:
         """One optimiser step; returns the loss parts as 0-d device tensors (no sync)."""
-        for group in self.optimizer.param_groups:
-            group["lr"] = learning_rate(self.config, self.step)
-        batch, energy = self.data.gather(
-            indices, pad_multiple=4 if self.device.type == "cuda" else 1
-        )
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.use_bf16):
-            parts = csp_loss(
-                self.forward_model,
-                self.diffusion,
-                batch,
-                self._noise_gen or generator,
-                energy,
-                self.config.energy_weight,
-            )
+        parts = self._loss_parts(indices, self._noise_gen or generator)
         total = parts["total"]
         self._bad |= ~torch.isfinite(total.detach())
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
-        self.optimizer.step()
-        self.step += 1
-        self._update_ema()
+        self._apply_gradients(total)
         return {k: v.detach().float() for k, v in parts.items()}
 
     def _update_ema(self) -> None:

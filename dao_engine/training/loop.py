@@ -133,14 +133,17 @@ class Trainer:
                 else:
                     shadow.copy_(value)
 
-    def _train_step(self, indices: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
+    def _loss_parts(
+        self, indices: torch.Tensor, generator: torch.Generator
+    ) -> dict[str, torch.Tensor]:
+        """Set this step's learning rate and compute the loss parts of one batch (no sync)."""
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate(self.config, self.step)
         batch, energy = self.data.gather(
             indices, pad_multiple=4 if self.device.type == "cuda" else 1
         )
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.use_bf16):
-            parts = csp_loss(
+            return csp_loss(
                 self.forward_model,
                 self.diffusion,
                 batch,
@@ -148,6 +151,18 @@ class Trainer:
                 energy,
                 self.config.energy_weight,
             )
+
+    def _apply_gradients(self, total: torch.Tensor) -> None:
+        """Backward, clip, optimiser step, step count and EMA."""
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        self.step += 1
+        self._update_ema()
+
+    def _train_step(self, indices: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
+        parts = self._loss_parts(indices, generator)
         total = parts["total"]
         if not torch.isfinite(total):
             raise TrainingDivergedError(
@@ -155,12 +170,7 @@ class Trainer:
                 f"(parts: { {k: float(v) for k, v in parts.items()} }); "
                 "lower the learning rate or check the data for broken cells"
             )
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
-        self.optimizer.step()
-        self.step += 1
-        self._update_ema()
+        self._apply_gradients(total)
         return {k: float(v.detach()) for k, v in parts.items()}
 
     def run(
