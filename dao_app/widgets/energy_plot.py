@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QWidget
+
+from dao_app.widgets.plot_canvas import PlotCanvas
 
 NO_ENERGY_TEXT = (
     "This model predicts no energies, so there is no curve to draw.\n"
@@ -14,25 +14,15 @@ NO_ENERGY_TEXT = (
 )
 
 
-class EnergyPlot(FigureCanvasQTAgg):
+class EnergyPlot(PlotCanvas):
     """``set_trajectories`` draws one line per shot; ``set_marker`` moves the step marker."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self.figure = Figure(figsize=(5, 3), layout="constrained")
-        super().__init__(self.figure)
-        self.setParent(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumHeight(160)
-        self.axes = self.figure.add_subplot()
+        super().__init__(parent)
         self.trajectories: list[list[float]] = []
         self.highlight: int | None = None
         self._marker = None
-        self._dark = False
         self.set_trajectories([], 0)
-
-    def set_dark(self, dark: bool) -> None:
-        self._dark = dark
-        self._redraw()
 
     def set_trajectories(
         self,
@@ -49,14 +39,9 @@ class EnergyPlot(FigureCanvasQTAgg):
         self._redraw()
 
     def _redraw(self) -> None:
-        fg, bg = ("#d8d8d8", "#1f2024") if self._dark else ("#202020", "#ffffff")
         ax = self.axes
         ax.clear()
-        self.figure.set_facecolor(bg)
-        ax.set_facecolor(bg)
-        for spine in ax.spines.values():
-            spine.set_color(fg)
-        ax.tick_params(colors=fg)
+        fg, bg = self._theme()
         ax.set_xlabel("denoising step", color=fg)
         ax.set_ylabel("predicted energy (eV/atom)", color=fg)
         if self.title:

@@ -5,33 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QWidget
 
+from dao_app.widgets.plot_canvas import PlotCanvas
 from dao_engine import api
 
 EMPTY_TEXT = "Select candidates with a predicted T_c to compare their ensembles here."
 
 
-class TcPlot(FigureCanvasQTAgg):
+class TcPlot(PlotCanvas):
     """``set_rows([(name, prediction), ...])`` draws one row per structure (T_c in K, log axis)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self.figure = Figure(figsize=(5, 3), layout="constrained")
-        super().__init__(self.figure)
-        self.setParent(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumHeight(160)
-        self.axes = self.figure.add_subplot()
+        super().__init__(parent)
         self._legend = None
         self.rows: list[tuple[str, api.TcPrediction]] = []
-        self._dark = False
-        self._redraw()
-
-    def set_dark(self, dark: bool) -> None:
-        self._dark = dark
         self._redraw()
 
     def set_rows(self, rows: Sequence[tuple[str, api.TcPrediction]]) -> None:
@@ -39,23 +28,18 @@ class TcPlot(FigureCanvasQTAgg):
         self.rows = list(rows)
         self._redraw()
 
-    def _style(self, fg: str, bg: str) -> None:
-        ax = self.axes
-        self.figure.set_facecolor(bg)
-        ax.set_facecolor(bg)
-        for spine in ax.spines.values():
-            spine.set_color(fg)
-        ax.tick_params(colors=fg, which="both")
-        ax.set_xlabel("predicted T_c (K, log scale)", color=fg)
+    def _style(self) -> tuple[str, str]:
+        fg, bg = self._theme()
+        self.axes.set_xlabel("predicted T_c (K, log scale)", color=fg)
+        return fg, bg
 
     def _redraw(self) -> None:
-        fg, bg = ("#d8d8d8", "#1f2024") if self._dark else ("#202020", "#ffffff")
         ax = self.axes
         ax.clear()
         if self._legend is not None:
             self._legend.remove()
             self._legend = None
-        self._style(fg, bg)
+        fg, bg = self._style()
         if not self.rows:
             ax.text(0.5, 0.5, EMPTY_TEXT, ha="center", va="center", wrap=True,
                     transform=ax.transAxes, color=fg, fontsize=9)  # fmt: skip
