@@ -26,7 +26,7 @@ from dao_engine.crystal.symmetry import (
     symmetrized,
 )
 from dao_engine.io.cif import write_cif
-from dao_engine.prediction import PROJECT_ROOT, verify_shipped_model
+from dao_engine.prediction import MODELS_DIR, verify_if_shipped
 from dao_engine.relax.validity import check_validity
 
 __all__ = [
@@ -178,12 +178,4 @@ SHIPPED_ENERGY_MODEL = "dao-p-energy-mixed-cpu.pt"
 
 def shipped_model_path(name: str) -> Path:
     """``resources/models/<name>``: where a model shipped with DAO Studio lives (not read)."""
-    return PROJECT_ROOT / "resources" / "models" / name
-
-
-def verify_if_shipped(path: str | Path) -> None:
-    """Check a shipped model's sha256 against ``MODELS.json`` (raises CheckpointError when it
-    is damaged); files outside ``resources/models`` are not checked."""
-    resolved = Path(path).resolve()
-    if resolved.parent == shipped_model_path("x").parent.resolve():
-        verify_shipped_model(resolved)
+    return MODELS_DIR / name

@@ -29,15 +29,15 @@ from dao_engine.sampling.sampler import PCSampler, SamplerConfig, model_denoiser
 from dao_engine.training.energy import EnergyNormalisation
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: Where the models shipped with DAO Studio live (listed with their sha256 in MODELS.json).
+MODELS_DIR = PROJECT_ROOT / "resources" / "models"
 DEFAULT_MODEL_NAME = "dao-p-general-cpu.pt"
 
 
 def default_model_path() -> Path:
     """The shipped default model (``$DAO_MODEL`` overrides it)."""
     override = os.environ.get("DAO_MODEL")
-    return (
-        Path(override) if override else PROJECT_ROOT / "resources" / "models" / DEFAULT_MODEL_NAME
-    )
+    return Path(override) if override else MODELS_DIR / DEFAULT_MODEL_NAME
 
 
 @lru_cache(maxsize=4)
@@ -72,6 +72,14 @@ def verify_shipped_model(path: Path) -> str:
             f"the shipped model '{path.name}' is damaged (sha256 {actual[:12]}… ≠ {expected[:12]}…); reinstall DAO Studio"
         )
     return actual
+
+
+def verify_if_shipped(path: str | Path) -> None:
+    """Check a shipped model's sha256 against ``MODELS.json`` (CheckpointError when damaged);
+    files outside :data:`MODELS_DIR` are not checked."""
+    resolved = Path(path).resolve()
+    if resolved.parent == MODELS_DIR.resolve():
+        verify_shipped_model(resolved)
 
 
 def get_model(checkpoint: str | Path | None = None, device: str = "auto") -> LoadedModel:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,18 +70,7 @@ def parse_ordered_formula(formula: str) -> Composition | None:
 
 def _drop_integer_decimals(text: str) -> str:
     """'Nb3Sn1.0' -> 'Nb3Sn1' (SuperCon writes some integer counts with a decimal point)."""
-    out, number = [], ""
-    for char in [*text, "\0"]:
-        if char.isdigit() or char == ".":
-            number += char
-            continue
-        if number:
-            value = float(number) if number.count(".") <= 1 and number != "." else np.nan
-            out.append(str(int(value)) if float(value).is_integer() else number)
-            number = ""
-        if char != "\0":
-            out.append(char)
-    return "".join(out)
+    return re.sub(r"(\d+)\.0+(?![0-9])", r"\1", text)
 
 
 @dataclass(frozen=True)

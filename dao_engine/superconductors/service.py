@@ -8,13 +8,25 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import CheckpointError
 from dao_engine.models.loading import resolve_device
-from dao_engine.prediction import PROJECT_ROOT, PredictProgress, PredictRequest, predict
-from dao_engine.superconductors.ensemble import TcEnsemble, TcPrediction, load_ensemble
+from dao_engine.prediction import (
+    MODELS_DIR,
+    PredictProgress,
+    PredictRequest,
+    predict,
+    verify_if_shipped,
+)
+from dao_engine.superconductors.ensemble import (
+    TcEnsemble,
+    TcPrediction,
+    load_ensemble,
+    prediction_from_members,
+)
 
-MODELS_DIR = PROJECT_ROOT / "resources" / "models"
 TC_MODEL_NAME = "dao-tc-ensemble-cpu.pt"
 SC_GENERATOR_NAME = "dao-g-supercon-cpu.pt"
 
@@ -30,13 +42,6 @@ def default_sc_generator_path() -> Path:
     return MODELS_DIR / SC_GENERATOR_NAME
 
 
-def _verify_if_shipped(path: Path) -> None:
-    from dao_engine.prediction import verify_shipped_model
-
-    if path.resolve().parent == MODELS_DIR.resolve():
-        verify_shipped_model(path.resolve())
-
-
 @lru_cache(maxsize=2)
 def _cached_ensemble(path: str, device: str) -> TcEnsemble:
     return load_ensemble(path, device)
@@ -47,7 +52,7 @@ def get_tc_ensemble(path: str | Path | None = None, device: str = "auto") -> TcE
     resolved = Path(path) if path is not None else default_tc_model_path()
     if not resolved.is_file():
         raise CheckpointError(f"T_c model '{resolved}' is missing; reinstall or run 'dao tc-study'")
-    _verify_if_shipped(resolved)
+    verify_if_shipped(resolved)
     return _cached_ensemble(str(resolved.resolve()), str(resolve_device(device)))
 
 
@@ -87,13 +92,9 @@ def predict_tc_for_formula(
     on_progress: Callable[[PredictProgress], None] | None = None,
 ) -> FormulaTc:
     """Generate ``shots`` structures with the SC DAO-G and predict T_c on each plausible one."""
-    import numpy as np
-
-    from dao_engine.superconductors.ensemble import prediction_from_members
-
     checkpoint = Path(generator) if generator is not None else default_sc_generator_path()
     if generator is None:
-        _verify_if_shipped(checkpoint)
+        verify_if_shipped(checkpoint)
     request = PredictRequest(
         formula=formula,
         shots=shots,

@@ -13,6 +13,7 @@ from dao_engine.datasets.registry import load_dataset
 from dao_engine.datasets.settings import data_root
 from dao_engine.model_card import git_commit, hardware_name
 from dao_engine.models.loading import load_model
+from dao_engine.superconductors.card import ensemble_card
 from dao_engine.superconductors.data import composition_of_species, sc_ns_entries
 from dao_engine.superconductors.ensemble import save_ensemble
 from dao_engine.superconductors.generation import GeneratedSet, load_generated, save_generated
@@ -27,11 +28,9 @@ def load_inputs(args: argparse.Namespace) -> StudyInputs:
     from dao_engine.prediction import default_model_path
 
     sc_s = load_dataset("supercon3d/sc_s", processes=2)
+    structured = [composition_of_species(c.species) for c in sc_s.crystals()]
     if args.limit_sc_s is not None:
         sc_s = sc_s.subset(list(range(min(args.limit_sc_s, len(sc_s)))))
-    structured = [
-        composition_of_species(c.species) for c in load_dataset("supercon3d/sc_s").crystals()
-    ]
     sc_ns, report = sc_ns_entries(data_root(), structured)
     print(
         f"SC-s {len(sc_s)}; SC-ns {report.kept} of {report.n_rows} SuperCon rows "
@@ -53,11 +52,8 @@ def load_inputs(args: argparse.Namespace) -> StudyInputs:
 
 
 def provenance(args: argparse.Namespace, inputs: StudyInputs) -> dict[str, Any]:
-    argv = sys.argv[1:] if sys.argv and sys.argv[0].endswith("dao") else sys.argv
     return {
-        "command": "dao " + shlex.join(argv)
-        if argv and argv[0] == "tc-study"
-        else shlex.join(sys.argv),
+        "command": "dao " + shlex.join(sys.argv[1:]),
         "commit": git_commit(),
         "hardware": hardware_name(inputs.generator.device.type),
         "date": dt.date.today().isoformat(),
@@ -66,9 +62,14 @@ def provenance(args: argparse.Namespace, inputs: StudyInputs) -> dict[str, Any]:
     }
 
 
+def _generation_stamp(args: argparse.Namespace) -> str:
+    """What made a generated SC-ns file: it is reused only for the same generator/steps/seed."""
+    return f"{Path(args.generator).name}|steps={args.steps}|seed={args.seed}"
+
+
 def _reuse_generated(args: argparse.Namespace, inputs: StudyInputs) -> None:
     path = Path(args.generated)
-    stamp = f"{Path(args.generator).name}|steps={args.steps}|seed={args.seed}"
+    stamp = _generation_stamp(args)
     if path.is_file():
         from dao_engine.datasets.arrays import CrystalArrays
 
@@ -79,8 +80,7 @@ def _reuse_generated(args: argparse.Namespace, inputs: StudyInputs) -> None:
 def _store_generated(args: argparse.Namespace, generated: GeneratedSet) -> None:
     path = Path(args.generated)
     path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = f"{Path(args.generator).name}|steps={args.steps}|seed={args.seed}"
-    save_generated(generated, path, {"made_by": stamp})
+    save_generated(generated, path, {"made_by": _generation_stamp(args)})
 
 
 def run_study_command(args: argparse.Namespace) -> int:
@@ -112,7 +112,10 @@ def run_study_command(args: argparse.Namespace) -> int:
             "mae_log_tc": cv[cv["shipped_variant"]]["mae_log_tc"],
         },
     )
+    card = ensemble.with_suffix(".md")
+    card.write_text(ensemble_card(cv, cases, ensemble))
     print(
-        f"wrote {results / 'tc_cv.json'}, {results / 'tc_case_studies.json'}, {report}, {plot}, {ensemble}"
+        f"wrote {results / 'tc_cv.json'}, {results / 'tc_case_studies.json'}, {report}, {plot}, "
+        f"{ensemble} and its card {card}"
     )
     return 0

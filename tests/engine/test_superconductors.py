@@ -212,6 +212,7 @@ def _tiny_inputs(tiny_checkpoint, tiny_dao_p):
 def test_tc_pipeline_end_to_end_on_fixtures(tiny_checkpoint, tiny_dao_p, tmp_path, capsys):
     from dao_engine.cli import main
     from dao_engine.io.structure_files import write_structure
+    from dao_engine.superconductors.card import ensemble_card
     from dao_engine.superconductors.report import case_record, cv_record, plot_parity, write_json
     from dao_engine.superconductors.report_md import markdown_report
     from dao_engine.superconductors.study import StudyConfig, run_study
@@ -244,6 +245,8 @@ def test_tc_pipeline_end_to_end_on_fixtures(tiny_checkpoint, tiny_dao_p, tmp_pat
     ensemble = save_ensemble(
         tmp_path / "tc.pt", result.shipped.heads, config.head, Path(tiny_dao_p), {}
     )
+    card = ensemble_card({**cv, "seconds": {"features": 1, "cross_validation": 2}}, cases, ensemble)
+    assert f"**{cv['mae_log_tc']:.3f}**" in card and "CsCl" in card and "tc.pt" in card
     cif = write_structure(nacl(), tmp_path / "nacl.cif")
     assert main(["tc", str(cif), "--tc-model", str(ensemble), "--device", "cpu"]) == 0
     out = capsys.readouterr().out
