@@ -36,6 +36,9 @@ def _icon_path() -> Path | None:
 def run(argv: Sequence[str]) -> int:
     """Create the application and main window, run the event loop; returns the exit code."""
     args = _parse(list(argv)[1:])
+    from dao_engine.threads import configure_threads
+
+    configure_threads()  # before any model is loaded: one fair torch thread (threads.py)
     from PySide6.QtWidgets import QApplication
 
     from dao_app.main_window import MainWindow

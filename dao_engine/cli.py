@@ -55,6 +55,16 @@ def _add_info(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--dtype", choices=["float16", "bfloat16", "float32"], default="float16")
 
 
+def _add_train_long(sub: argparse._SubParsersAction) -> None:
+    from dao_engine.jobs.long_train import add_arguments
+
+    p = sub.add_parser(
+        "train-long",
+        help="train the general model to a wall-clock budget; resumable, stops cleanly on SIGTERM",
+    )
+    add_arguments(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dao", description="DAO crystal structure prediction")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -64,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     from dao_engine.cli_train import add_train_parser
 
     add_train_parser(sub)
+    _add_train_long(sub)
     add_relax_parsers(sub)
     add_evaluate_parser(sub)
     from dao_engine.cli_tc import add_tc_parsers
@@ -168,6 +179,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from dao_engine.threads import configure_threads
+
+    configure_threads()  # before torch runs anything: see dao_engine/threads.py
     args = build_parser().parse_args(argv)
     handlers = {"predict": run_predict, "info": run_info, "export": run_export}
     try:
@@ -175,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dao_engine.cli_train import run_train
 
             return run_train(args)
+        if args.command == "train-long":
+            from dao_engine.jobs.long_train import run_cli
+
+            return run_cli(args)
         if args.command == "evaluate":
             from dao_engine.cli_evaluate import run_evaluate
 

@@ -6,7 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
+
+from dao_engine.threads import configure_threads, prepare_environment
+
+prepare_environment()  # OMP_WAIT_POLICY=PASSIVE before torch loads (see dao_engine/threads.py)
+import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -15,9 +19,9 @@ if str(ROOT) not in sys.path:
 
 @pytest.fixture(autouse=True)
 def _limit_threads():
-    """Two cores on CI: keep torch from oversubscribing, and restore the setting afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(min(before, 2))
+    """The project's thread rule (one intra-op thread unless DAO_THREADS says otherwise); a
+    test that changes the count gets it restored afterwards."""
+    before = configure_threads()
     yield
     torch.set_num_threads(before)
 

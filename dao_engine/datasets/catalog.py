@@ -17,6 +17,7 @@ from dao_engine.datasets.loaders import (
     csv_loader,
     jarvis_loader,
     mattergen_loader,
+    multi_csv_loader,
     reference_loader,
     split_is,
     supercon3d_loader,
@@ -151,6 +152,7 @@ def _mp_specs() -> list[DatasetSpec]:
             notes="the other 26,136 train rows have no atom coordinates in the shared data",
         )
     ]
+    specs.extend(_recovered_train_specs())
     for split in ("val", "test"):
         specs.append(
             DatasetSpec(
@@ -179,6 +181,37 @@ def _mp_specs() -> list[DatasetSpec]:
             )
         )
     return specs
+
+
+MP20_TRAIN_PARTS = (
+    "mp_20/train_partial_part1of2.csv.gz",
+    "mp_20/train_partial_part2of2.csv.gz",
+)
+
+
+def _recovered_train_specs() -> list[DatasetSpec]:
+    """The MP-20 and MPTS-52 train crystals recovered with coordinates (data README, "NEW")."""
+    mp20_energy = "formation_energy_per_atom_mattergen"
+    mpts = "mpts_52/train_partial.csv.gz"
+    return [
+        DatasetSpec(
+            "mp_20/train_partial",
+            "MP-20 train, 21,141 of 27,136 crystals with CIFs (two CSV parts)",
+            MP20_TRAIN_PARTS,
+            multi_csv_loader(MP20_TRAIN_PARTS, mp20_energy, ("dft_band_gap_mattergen",)),
+            mp20_energy,
+            label_units={"dft_band_gap_mattergen": "eV"},
+            notes="1,788 rows are MPTS-52 test crystals: de-duplicate before evaluating on it",
+        ),
+        DatasetSpec(
+            "mpts_52/train_partial",
+            "MPTS-52 train, 12,751 of 27,380 crystals with CIFs",
+            (mpts,),
+            csv_loader(mpts, None, ("spacegroup.number",)),
+            None,
+            notes="no energy labels; 1,346 rows are MP-20 test crystals: de-duplicate first",
+        ),
+    ]
 
 
 def _superconductor_specs() -> list[DatasetSpec]:

@@ -40,6 +40,26 @@ def csv_loader(
     return load
 
 
+def multi_csv_loader(
+    rels: tuple[str, ...], energy: str | None, labels: tuple[str, ...]
+) -> Loader:
+    """Several CDVAE-style CSV parts of one split, read in order and joined end to end
+    (``limit`` counts entries over all parts)."""
+
+    def load(root: Path, limit: int | None, processes: int) -> tuple[CrystalArrays, ReadReport]:
+        parts, report = [], ReadReport(source="+".join(rels))
+        for rel in rels:
+            left = None if limit is None else limit - report.n_entries
+            if left is not None and left <= 0:
+                break
+            arrays, part_report = csv_loader(rel, energy, labels)(root, left, processes)
+            parts.append(arrays)
+            report.extend(part_report)
+        return CrystalArrays.concatenate(parts), report
+
+    return load
+
+
 def jarvis_loader(
     rel: str,
     split: str,

@@ -35,7 +35,10 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> Pa
     data = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, **payload}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(data, tmp)
+    with tmp.open("wb") as handle:
+        torch.save(data, handle)
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before the rename: a crash keeps old or new, whole
     os.replace(tmp, path)
     return path
 

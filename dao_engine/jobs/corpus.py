@@ -36,8 +36,29 @@ FULL_SOURCES = (
     "jarvis_epc/test",
     "supercon3d/ordered",
 )
+#: the long-training corpus (issue 10): the recovered MP-20 and MPTS-52 train crystals as well
+GENERAL_SOURCES = (
+    "mp_20/train_partial",
+    "mp_20/val",
+    "mpts_52/train_partial",
+    "mpts_52/val",
+    "3dsc_mp/nondoped_megnet_eform",
+    "jarvis_epc/train",
+)
 EXCLUDE = ("mp_20/test", "reference/case_studies")
-CORPORA = {"default": DEFAULT_SOURCES, "full": FULL_SOURCES}
+CORPORA = {"default": DEFAULT_SOURCES, "full": FULL_SOURCES, "general": GENERAL_SOURCES}
+
+#: the fixed validation slice held out of every corpus that uses it (never the test split)
+VALIDATION_SOURCE, VALIDATION_SIZE, VALIDATION_SEED = "mp_20/val", 200, 0
+
+
+def validation_slice(size: int = VALIDATION_SIZE, seed: int = VALIDATION_SEED) -> CrystalArrays:
+    """``size`` crystals of MP-20 val (≤ 20 atoms) drawn with ``default_rng(seed)``, sorted."""
+    from dao_engine.datasets.registry import load_dataset
+
+    val = load_dataset(VALIDATION_SOURCE)
+    chosen = np.random.default_rng(seed).choice(len(val), size=min(size, len(val)), replace=False)
+    return val.subset(np.sort(chosen))
 
 
 def _load(names: Sequence[str]) -> list[CrystalArrays]:
@@ -46,16 +67,28 @@ def _load(names: Sequence[str]) -> list[CrystalArrays]:
     return [load_dataset(n) for n in names]
 
 
+def first_of_each_id(ids: np.ndarray) -> np.ndarray:
+    """Ascending indices of the first entry of every distinct id (the same MP crystal is in
+    several sources, e.g. MP-20 and MPTS-52 train; it is trained on once)."""
+    _, first = np.unique(np.asarray(ids), return_index=True)
+    return np.sort(first)
+
+
 def build_corpus(
     sources: Sequence[str] = DEFAULT_SOURCES,
     exclude: Sequence[str] = EXCLUDE,
     max_atoms: int = 20,
     processes: int = 2,
     use_cache: bool = True,
+    holdout: CrystalArrays | None = None,
 ) -> tuple[CrystalArrays, dict[str, Any]]:
-    """The joined, size-filtered, de-duplicated corpus and a JSON-ready account of each step."""
+    """The joined, size-filtered, de-duplicated corpus and a JSON-ready account of each step.
+
+    ``holdout`` (e.g. :func:`validation_slice`) is removed like a test split: by id and by
+    structure (Algorithm 2).
+    """
     parts = _load(sources)
-    tests = _load(exclude)
+    tests = _load(exclude) + ([holdout] if holdout is not None else [])
     digest = hashlib.sha256(
         json.dumps([list(sources), list(exclude), max_atoms]).encode()
         + "".join(p.fingerprint() for p in parts + tests).encode()
@@ -68,7 +101,8 @@ def build_corpus(
     if use_cache and cached.is_file() and info_path.is_file():
         return CrystalArrays.load_npz(cached), json.loads(info_path.read_text())
     joined = CrystalArrays.concatenate(parts)
-    small = joined.subset(np.flatnonzero(joined.num_atoms <= max_atoms))
+    first = first_of_each_id(joined.ids)
+    small = joined.subset(first[joined.num_atoms[first] <= max_atoms])
     from dao_engine.datasets.dedup import dedup_against_test
 
     test = CrystalArrays.concatenate(tests)
@@ -76,9 +110,11 @@ def build_corpus(
     corpus = small.subset(kept)
     info = {
         "sources": {n: len(p) for n, p in zip(sources, parts, strict=True)},
-        "exclude": {n: len(t) for n, t in zip(exclude, tests, strict=True)},
+        "exclude": {n: len(t) for n, t in zip(exclude, tests, strict=False)},
+        "holdout": 0 if holdout is None else len(holdout),
         "max_atoms": max_atoms,
         "joined": len(joined),
+        "repeated_ids_dropped": len(joined) - len(first),
         "after_size_filter": len(small),
         "dropped_by_id": len(report.dropped_by_id),
         "dropped_by_structure": len(report.dropped_by_structure),

@@ -17,6 +17,7 @@ import torch
 
 from dao_engine.diffusion.joint import JointDiffusion
 from dao_engine.errors import CancelledError, DatasetError
+from dao_engine.events import StopCheck
 from dao_engine.io.checkpoint import load_checkpoint
 from dao_engine.models.crysformer import Crysformer, CrysformerConfig
 from dao_engine.training.config import TrainConfig
@@ -110,12 +111,18 @@ def train_until(
     checkpoint: Path,
     ctx: DistContext,
     echo: bool = True,
+    should_stop: StopCheck | None = None,
 ) -> dict[str, Any]:
-    """Train until ``total_steps`` or the ``deadline`` (``time.monotonic`` s), whichever is first;
-    the checkpoint is saved either way. Returns a JSON-ready summary with the logged events."""
+    """Train until ``total_steps``, the ``deadline`` (``time.monotonic`` s) or ``should_stop()``
+    (a signal, checked between steps), whichever is first; the checkpoint is saved either way.
+    Returns a JSON-ready summary with the logged events."""
     start_step, started = trainer.step, time.monotonic()
     events: list[dict[str, Any]] = []
-    stop = DeadlineStop(deadline, ctx)
+    deadline_stop = DeadlineStop(deadline, ctx)
+
+    def stop() -> bool:
+        return deadline_stop() or (should_stop is not None and should_stop())
+
     reason = "total_steps reached"
     try:
         for ev in trainer.run(checkpoint_path=checkpoint, should_stop=stop):
@@ -127,7 +134,7 @@ def train_until(
                     flush=True,
                 )
     except CancelledError:
-        reason = "wall-clock budget"
+        reason = "wall-clock budget" if deadline_stop.stopped else "stop requested"
     if trainer.step == start_step and start_step >= trainer.config.total_steps:
         reason = "already at total_steps"
     wall = time.monotonic() - started

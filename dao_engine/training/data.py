@@ -118,6 +118,12 @@ class TrainingSet:
         out.rank, out.world_size = rank, world_size
         return out
 
+    def batches_per_epoch(self, batch_size: int) -> int:
+        """How many batches :meth:`epoch_batches` yields (for this rank when sharded)."""
+        batches = -(-len(self) // batch_size)
+        world = getattr(self, "world_size", 1)
+        return batches // world if world > 1 else batches
+
     def epoch_batches(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
         """Index batches (B,) of one epoch, each holding crystals of similar size (CPU int64).
 

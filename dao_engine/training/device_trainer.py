@@ -12,14 +12,13 @@ Differences from the base loop (same checkpoints, same resume, same events):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from dao_engine.errors import TrainingDivergedError
-from dao_engine.events import StopCheck, TrainEvent
+from dao_engine.events import TrainEvent
 from dao_engine.training.distributed import DistContext, wrap_ddp
 from dao_engine.training.loop import Trainer
 
@@ -42,7 +41,6 @@ class DeviceTrainer(Trainer):
         self.ctx = ctx or DistContext(device=self.device)
         self.compact_moments = compact_moments
         self._bad = torch.zeros((), dtype=torch.bool, device=self.device)
-        self._noise_gen: torch.Generator | None = None
         if self.ctx.enabled:
             self.data = self.data.shard(self.ctx.rank, self.ctx.world_size)
             self.forward_model = wrap_ddp(self.model, self.ctx)
@@ -71,16 +69,17 @@ class DeviceTrainer(Trainer):
             )
 
     # ------------------------------------------------------------------ training
-    def run(
-        self, checkpoint_path: str | Path | None = None, should_stop: StopCheck | None = None
-    ) -> Iterator[TrainEvent]:
-        seed = self.config.seed + 7919 + self.step + _RANK_SEED_STRIDE * self.ctx.rank
-        self._noise_gen = torch.Generator(device=self.device).manual_seed(seed)
-        yield from super().run(checkpoint_path, should_stop)
+    def _noise_seed(self) -> int:
+        return super()._noise_seed() + _RANK_SEED_STRIDE * self.ctx.rank
+
+    def _noise_generator(self) -> torch.Generator:
+        if self.ctx.enabled:  # only rank 0's state is saved: every rank reseeds by its rank
+            self._saved_noise_state = None
+        return super()._noise_generator()
 
     def _train_step(self, indices: torch.Tensor, generator: torch.Generator) -> dict[str, Any]:
         """One optimiser step; returns the loss parts as 0-d device tensors (no sync)."""
-        parts = self._loss_parts(indices, self._noise_gen or generator)
+        parts = self._loss_parts(indices, generator)
         total = parts["total"]
         self._bad |= ~torch.isfinite(total.detach())
         self._apply_gradients(total)

@@ -23,6 +23,11 @@ from dao_engine.training.data import TrainingSet
 from dao_engine.training.losses import csp_loss
 
 
+def epoch_seed(seed: int, epoch: int) -> int:
+    """Seed of epoch ``epoch``'s batch order (depends on nothing else, so resuming keeps it)."""
+    return seed * 1_000_003 + epoch
+
+
 def learning_rate(config: TrainConfig, step: int) -> float:
     """Linear warm-up to ``lr`` over ``warmup_steps``, then cosine decay to ``lr·min_lr_ratio``."""
     if step < config.warmup_steps:
@@ -60,6 +65,8 @@ class Trainer:
         self.ema = {k: v.detach().clone().float() for k, v in model.state_dict().items()}
         self.step = 0
         self.train_seconds = 0.0
+        self.noise_gen: torch.Generator | None = None
+        self._saved_noise_state: tuple[str, torch.Tensor] | None = None
         cuda = self.device.type == "cuda"
         self.use_bf16 = cuda and config.bf16 in ("auto", "on")
         self.forward_model: torch.nn.Module = model
@@ -79,8 +86,16 @@ class Trainer:
             "step": self.step,
             "data_fingerprint": self.fingerprint,
             "energy_normalisation": self.energy_normalisation,
+            "noise_rng": self._noise_rng_state(),
             "metadata": {**self.metadata, "train_minutes": round(self.train_seconds / 60, 2)},
         }
+
+    def _noise_rng_state(self) -> dict[str, Any] | None:
+        """The noise generator's state and device type (None before training started)."""
+        generator = getattr(self, "noise_gen", None)
+        if generator is None:
+            return None
+        return {"device": self.device.type, "state": generator.get_state()}
 
     def save(self, path: str | Path) -> Path:
         return save_checkpoint(path, self.state())
@@ -101,6 +116,9 @@ class Trainer:
         if ckpt.get("optimizer"):
             self.optimizer.load_state_dict(ckpt["optimizer"])
         self.step = int(ckpt.get("step", 0))
+        rng = ckpt.get("noise_rng")
+        if isinstance(rng, dict) and isinstance(rng.get("state"), torch.Tensor):
+            self._saved_noise_state = (str(rng.get("device")), rng["state"])
         self.train_seconds = 60.0 * float((ckpt.get("metadata") or {}).get("train_minutes", 0.0))
 
     def initialise_from(self, path: str | Path) -> None:
@@ -173,28 +191,57 @@ class Trainer:
         self._apply_gradients(total)
         return {k: float(v.detach()) for k, v in parts.items()}
 
+    def _noise_seed(self) -> int:
+        """Seed of a fresh noise generator (used when no saved generator state applies)."""
+        return self.config.seed + 7919 + self.step
+
+    def _noise_generator(self) -> torch.Generator:
+        """The generator for t and the noise: restored from the checkpoint's state when it was
+        saved on this kind of device (so a resumed run draws what an uninterrupted one would);
+        the same generator goes on when ``run`` is called again in this process."""
+        saved = self._saved_noise_state
+        if self.noise_gen is not None and saved is None:
+            return self.noise_gen
+        generator = torch.Generator(device=self.device)
+        if saved is not None and saved[0] == self.device.type:
+            generator.set_state(saved[1])
+        else:
+            generator.manual_seed(self._noise_seed())
+        self._saved_noise_state = None
+        return generator
+
+    def steps_per_epoch(self) -> int:
+        """Optimiser steps in one pass over the data (per data-parallel rank)."""
+        return self.data.batches_per_epoch(self.config.batch_size)
+
     def run(
         self, checkpoint_path: str | Path | None = None, should_stop: StopCheck | None = None
     ) -> Iterator[TrainEvent]:
         """Train until ``total_steps``; yield a TrainEvent every ``log_every`` steps and at the end.
 
         Checkpoints are written every ``checkpoint_every`` steps and at the end (and on cancel).
+        Epoch ``e`` visits batches in an order fixed by ``(seed, e)``; a run resumed at step
+        ``s`` skips the batches of its epoch already taken, so the data order (and, with the
+        saved generator state, the noise) is that of a run never interrupted.
         """
         cfg = self.config
         self.model.train()
-        batch_gen = torch.Generator().manual_seed(cfg.seed + self.step)
-        noise_gen = torch.Generator(device=self.device).manual_seed(cfg.seed + 7919 + self.step)
+        self.noise_gen = self._noise_generator()
         window: list[dict[str, float]] = []
         seen, started = 0, time.perf_counter()
-        steps_per_epoch = math.ceil(len(self.data) / cfg.batch_size)
+        steps_per_epoch = self.steps_per_epoch()
         while self.step < cfg.total_steps:
-            for indices in self.data.epoch_batches(cfg.batch_size, batch_gen):
+            epoch, offset = divmod(self.step, steps_per_epoch)
+            batch_gen = torch.Generator().manual_seed(epoch_seed(cfg.seed, epoch))
+            for position, indices in enumerate(self.data.epoch_batches(cfg.batch_size, batch_gen)):
+                if position < offset:
+                    continue
                 if should_stop is not None and should_stop():
                     if checkpoint_path is not None:
                         self.save(checkpoint_path)
                     raise CancelledError(f"training cancelled at step {self.step}")
                 tick = time.perf_counter()
-                window.append(self._train_step(indices, noise_gen))
+                window.append(self._train_step(indices, self.noise_gen))
                 self.train_seconds += time.perf_counter() - tick
                 seen += len(indices)
                 done = self.step >= cfg.total_steps

@@ -167,3 +167,27 @@ def test_real_disordered_entries_are_skipped_and_counted(real_data):
     arrays, report = load_dataset_with_report("supercon3d/all", limit=12)
     assert report.counts_by_kind().get("disordered", 0) >= 1
     assert len(arrays) + len(report.skipped) == 12
+
+
+def test_mp20_train_partial_joins_its_two_parts(tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    structures = [df.rocksalt("Na", "Cl", 5.6), df.rocksalt("K", "Br", 6.6), df.kcl()]
+    rows = [
+        {
+            "material_id": f"mp-{i}",
+            "cif": df.cif_text(s),
+            "formation_energy_per_atom_mattergen": -1.0 - i,
+            "dft_band_gap_mattergen": 2.0,
+        }
+        for i, s in enumerate(structures)
+    ]
+    df.write_cdvae_csv(root / "mp_20" / "train_partial_part1of2.csv.gz", rows[:2], gz=True)
+    df.write_cdvae_csv(root / "mp_20" / "train_partial_part2of2.csv.gz", rows[2:], gz=True)
+    monkeypatch.setenv(settings.DATA_ROOT_ENV, str(root))
+    monkeypatch.setenv(settings.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    arrays, report = load_dataset_with_report("mp_20/train_partial")
+    assert list(arrays.ids) == ["mp-0", "mp-1", "mp-2"] and report.n_read == 3
+    np.testing.assert_allclose(arrays.energy, [-1.0, -2.0, -3.0])
+    assert list(load_dataset("mp_20/train_partial", limit=2).ids) == ["mp-0", "mp-1"]
+    assert "mpts_52/train_partial" in list_datasets()
+    assert dataset_spec("mpts_52/train_partial").energy_label is None

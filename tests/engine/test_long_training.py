@@ -1,0 +1,211 @@
+"""Training that runs for hours: exact resume (weights, EMA, data order, noise, schedule),
+atomic checkpoints, the learning curve, and ``dao train-long`` stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dao_engine.datasets.arrays import CrystalArrays
+from dao_engine.diffusion import JointDiffusion
+from dao_engine.errors import CancelledError
+from dao_engine.io.checkpoint import load_checkpoint, save_checkpoint
+from dao_engine.jobs.corpus import first_of_each_id
+from dao_engine.models import Crysformer, CrysformerConfig
+from dao_engine.training import TrainConfig, Trainer, TrainingSet
+from dao_engine.training.curve import LearningCurve, validation_loss
+from tests.helpers.fixtures import cscl, nacl, si
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = CrysformerConfig(num_layers=1, width=16, heads=2, edge_width=8, fourier_frequencies=4)
+
+
+def _crystals():
+    out = []
+    for k in range(7):  # 21 crystals, batch 4: 6 batches an epoch, the last one short
+        for make in (nacl, cscl, si):
+            c = make()
+            out.append(type(c)(c.lattice * (1 + 0.01 * k), c.frac, c.species, f"{c.label}{k}"))
+    return out
+
+
+def _trainer(total: int = 16) -> Trainer:
+    torch.manual_seed(0)
+    data = TrainingSet.from_crystals(_crystals())
+    cfg = TrainConfig(
+        lr=2e-3, warmup_steps=3, total_steps=total, batch_size=4, log_every=4, checkpoint_every=5
+    )
+    return Trainer(Crysformer(TINY), JointDiffusion(), data, cfg)
+
+
+def _stop_at(trainer: Trainer, step: int):
+    return lambda: trainer.step >= step
+
+
+def test_resume_mid_epoch_reproduces_the_uninterrupted_run(tmp_path):
+    straight = _trainer()
+    list(straight.run())
+    assert straight.step == 16
+
+    path = tmp_path / "run.pt"
+    first = _trainer()
+    with pytest.raises(CancelledError):
+        list(first.run(checkpoint_path=path, should_stop=_stop_at(first, 9)))  # mid-epoch 2
+    assert load_checkpoint(path)["step"] == 9
+    second = _trainer()
+    second.resume(path)
+    list(second.run(checkpoint_path=path))
+
+    assert second.step == 16
+    for name, value in straight.model.state_dict().items():
+        torch.testing.assert_close(second.model.state_dict()[name], value, rtol=0, atol=0)
+    for name, value in straight.ema.items():
+        torch.testing.assert_close(second.ema[name], value, rtol=0, atol=0)
+
+
+def test_a_fresh_seed_without_saved_noise_state_gives_a_different_run(tmp_path):
+    """The comparison above can fail: dropping the generator state changes the weights."""
+    straight = _trainer()
+    list(straight.run())
+    path = tmp_path / "run.pt"
+    first = _trainer()
+    with pytest.raises(CancelledError):
+        list(first.run(checkpoint_path=path, should_stop=_stop_at(first, 9)))
+    ckpt = load_checkpoint(path)
+    ckpt.pop("noise_rng")
+    save_checkpoint(path, ckpt)
+    second = _trainer()
+    second.resume(path)
+    list(second.run())
+    name = next(iter(straight.model.state_dict()))
+    assert not torch.equal(second.model.state_dict()[name], straight.model.state_dict()[name])
+
+
+def test_every_epoch_visits_every_crystal_once():
+    data = TrainingSet.from_crystals(_crystals())
+    gen = torch.Generator().manual_seed(3)
+    batches = list(data.epoch_batches(4, gen))
+    assert len(batches) == data.batches_per_epoch(4) == 6
+    assert sorted(torch.cat(batches).tolist()) == list(range(len(data)))
+
+
+def test_a_kill_while_writing_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    trainer = _trainer()
+    path = tmp_path / "run.pt"
+    list(trainer.run(checkpoint_path=path))
+    before = path.read_bytes()
+
+    def dies_half_way(obj, handle, *args, **kwargs):
+        handle.write(b"PK\x03\x04 half a zip")
+        raise KeyboardInterrupt  # as a kill would stop the write
+
+    monkeypatch.setattr(torch, "save", dies_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.save(path)
+    assert path.read_bytes() == before
+    assert load_checkpoint(path)["step"] == 16
+
+
+def test_validation_loss_is_a_fixed_function_of_the_weights():
+    trainer = _trainer(total=4)
+    data = TrainingSet.from_crystals(_crystals()[:6])
+    model = trainer.ema_model()
+    a = validation_loss(model, trainer.diffusion, data, 0.0, repeats=2)
+    b = validation_loss(model, trainer.diffusion, data, 0.0, repeats=2)
+    assert a == b and a["total"] > 0
+    list(trainer.run())
+    c = validation_loss(trainer.ema_model(), trainer.diffusion, data, 0.0, repeats=2)
+    assert c["total"] != a["total"]
+
+
+def test_learning_curve_appends_and_skips_a_torn_last_line(tmp_path):
+    curve = LearningCurve(tmp_path / "curve.jsonl")
+    curve.append({"step": 1, "val_loss": np.float32(2.5)})
+    curve.append({"step": 2, "val_loss": 2.0})
+    with curve.path.open("a") as handle:
+        handle.write('{"step": 3, "val_')  # killed mid-write
+    assert [r["step"] for r in curve.rows()] == [1, 2]
+
+
+def test_first_of_each_id_keeps_the_first_copy():
+    ids = np.array(["mp-2", "mp-1", "mp-2", "mp-3", "mp-1"])
+    assert first_of_each_id(ids).tolist() == [0, 1, 3]
+
+
+_DRIVER = """
+import sys
+import numpy as np
+from dao_engine.datasets.arrays import CrystalArrays
+import dao_engine.jobs.long_train_parts as parts
+from tests.helpers.fixtures import cscl, nacl, si
+crystals = [f() for f in (nacl, cscl, si)] * 8
+corpus = CrystalArrays.from_crystals(crystals)
+corpus.energy[:] = np.linspace(-2.0, -0.5, len(corpus))
+val = CrystalArrays.from_crystals([nacl(), cscl()])
+parts.validation_slice = lambda: val
+parts.build_corpus = lambda *a, **k: (corpus, {"summary": "fixture"})
+from dao_engine.jobs.long_train import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _driver(tmp_path: Path, *extra: str) -> subprocess.Popen:
+    args = [
+        "--checkpoint", str(tmp_path / "run.pt"), "--curve", str(tmp_path / "curve.jsonl"),
+        "--layers", "1", "--width", "16", "--heads", "2", "--batch-size", "4",
+        "--total-steps", "100000", "--warmup", "2", "--match-steps", "3", *extra,
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-c", _DRIVER, *args], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def test_train_long_stops_on_sigterm_saves_and_resumes(tmp_path):
+    proc = _driver(tmp_path, "--minutes", "10", "--eval-minutes", "10")
+    started = time.monotonic()
+    while not (tmp_path / "run.pt").is_file():  # the first checkpoint: training is under way
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert time.monotonic() - started < 120
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output
+    assert "stopped by SIGTERM" in output
+    step = load_checkpoint(tmp_path / "run.pt")["step"]
+    rows = LearningCurve(tmp_path / "curve.jsonl").rows()
+    assert rows[-1]["step"] == step > 0
+    assert rows[-1]["val_match_1shot"] is None  # no slow match after a stop request
+
+    again = _driver(tmp_path, "--minutes", "0.05", "--eval-minutes", "10")
+    output, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, output
+    assert f"resumed at step {step}/100000" in output
+    rows = LearningCurve(tmp_path / "curve.jsonl").rows()
+    assert rows[-1]["step"] > step
+    assert rows[-1]["val_match_1shot"] is not None and rows[-1]["val_match_n"] == 2
+    assert rows[-1]["cpu_minutes"] > rows[0]["cpu_minutes"] and rows[-1]["gpu_minutes"] == 0
+    json.dumps(rows)
+
+
+def test_driver_checkpoint_is_compact_and_loads_for_sampling(tmp_path):
+    proc = _driver(tmp_path, "--minutes", "0.03", "--eval-minutes", "10", "--no-final-match")
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, output
+    ckpt = load_checkpoint(tmp_path / "run.pt")
+    moments = next(iter(ckpt["optimizer"]["state"].values()))
+    assert moments["exp_avg"].dtype == torch.bfloat16  # 12 bytes per parameter
+    from dao_engine.models.loading import load_model
+
+    assert load_model(tmp_path / "run.pt", "cpu").kind == "dao-p"
+    assert isinstance(CrystalArrays, type)
