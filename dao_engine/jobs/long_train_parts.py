@@ -31,6 +31,7 @@ class LongRun:
         self.curve = LearningCurve(args.curve)
         self.device = resolve_device(args.device)
         self.losses: list[float] = []
+        self.train_cpu_s = 0.0  # process CPU seconds spent training since the last curve row
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
@@ -104,10 +105,12 @@ class LongRun:
         return self.trainer.step - self.start_step
 
     def train_until(self, deadline: float) -> None:
+        cpu_before = time.process_time()
         summary = train_until(
             self.trainer, deadline, self.checkpoint, self.ctx, echo=True, should_stop=self.stop
         )
         self.losses.extend(ev["loss"] for ev in summary["events"])
+        self.train_cpu_s += time.process_time() - cpu_before
 
     # ------------------------------------------------------------------ measurements
     def match_due(self) -> bool:
@@ -122,6 +125,7 @@ class LongRun:
     def measure(self, match: bool) -> dict[str, Any]:
         """Append one curve row (validation loss; the match rate when ``match``)."""
         trainer = self.trainer
+        prev_row = self.previous or {}
         ema = trainer.ema_model()
         val = validation_loss(ema, trainer.diffusion, self.val_set, trainer.config.energy_weight)
         minutes = trainer.train_seconds / 60
@@ -131,6 +135,9 @@ class LongRun:
             "structures_seen": trainer.step * trainer.config.batch_size * self.ctx.world_size,
             "train_minutes": round(minutes, 3),
             **self._minutes_by_device(minutes),
+            "process_cpu_minutes": round(
+                float(prev_row.get("process_cpu_minutes", 0.0)) + self.train_cpu_s / 60, 3
+            ),
             "hardware": trainer.metadata.get("hardware"),
             "threads": torch.get_num_threads(),
             "train_loss": round(float(np.mean(self.losses)), 5) if self.losses else None,
@@ -162,7 +169,7 @@ class LongRun:
             )
             self.last_match_min = minutes
         self.curve.append(row)
-        self.previous, self.losses = row, []
+        self.previous, self.losses, self.train_cpu_s = row, [], 0.0
         match_text = "" if not match else f", 1-shot match {row['val_match_1shot']:.1f} %"
         print(
             f"curve: step {row['step']} train loss {row['train_loss']} val loss "

@@ -209,3 +209,34 @@ def test_driver_checkpoint_is_compact_and_loads_for_sampling(tmp_path):
 
     assert load_model(tmp_path / "run.pt", "cpu").kind == "dao-p"
     assert isinstance(CrystalArrays, type)
+
+
+def _row(step: int, match: float | None, total: int = 1000) -> dict:
+    return {
+        "step": step, "total_steps": total, "structures_seen": step * 64, "cpu_minutes": step / 100,
+        "gpu_minutes": 0.0, "train_loss": 2.0 - step / 1000, "val_loss": 1.9 - step / 1000,
+        "val_match_1shot": match, "val_match_n": 200, "val_match_rmse": 0.1, "val_valid": 90.0,
+    }  # fmt: skip
+
+
+def test_flatness_needs_the_last_fifth_of_the_schedule():
+    from dao_engine.jobs.curve_report import flat_over_last_fifth
+
+    rising = [_row(s, m) for s, m in ((200, 5.0), (500, 10.0), (850, 20.0), (1000, 30.0))]
+    assert flat_over_last_fifth(rising) is False
+    flat = [_row(s, m) for s, m in ((200, 5.0), (500, 10.0), (850, 30.0), (1000, 30.5))]
+    assert flat_over_last_fifth(flat) is True
+    early = [_row(s, m) for s, m in ((200, 5.0), (500, 10.0))]
+    assert flat_over_last_fifth(early) is None
+
+
+def test_curve_report_writes_plot_and_table(tmp_path):
+    from dao_engine.jobs.curve_report import main as report
+
+    curve = LearningCurve(tmp_path / "c.jsonl")
+    for step, match in ((100, None), (200, 3.0), (300, None), (400, 6.5)):
+        curve.append(_row(step, match))
+    assert report(["--curve", str(curve.path), "--out", str(tmp_path / "lc")]) == 0
+    assert (tmp_path / "lc.png").stat().st_size > 10_000
+    text = (tmp_path / "lc.md").read_text()
+    assert "| 400 | 25,600 |" in text and "6.5" in text and "| 300 |" not in text
