@@ -4,7 +4,8 @@
 
 ``gpu_data/perov_5`` and ``gpu_data/carbon_24`` hold the standard CDVAE splits as they are (no
 de-duplication: carbon_24 is all one formula, so Algorithm 2 would need ~25 M comparisons);
-``gpu_data/mp_20`` holds the general corpus (:mod:`dao_engine.jobs.corpus`) with the MP-20 test
+``gpu_data/mp_20`` holds a general corpus (:mod:`dao_engine.jobs.corpus`; ``--corpus general``
+is the one ``dao train-long`` trains on, with its validation slice held out) with the MP-20 test
 split. Prints each folder's size and the total, which must stay under the 64 MiB carry limit.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.errors import DaoError
-from dao_engine.jobs.corpus import CORPORA, EXCLUDE, build_corpus
+from dao_engine.jobs.corpus import CORPORA, EXCLUDE, build_corpus, validation_slice
 
 #: (train sources, test split, max atoms) of each standard model folder
 STANDARD = {
@@ -49,7 +50,8 @@ def prepare(family: str, out: Path, corpus: str = "default", processes: int = 2)
     from dao_engine.datasets.registry import load_dataset
 
     if family == "mp_20":
-        train, info = build_corpus(CORPORA[corpus], EXCLUDE, 20, processes)
+        holdout = validation_slice() if corpus == "general" else None
+        train, info = build_corpus(CORPORA[corpus], EXCLUDE, 20, processes, holdout=holdout)
         test = load_dataset("mp_20/test")
         manifest: dict[str, Any] = {"family": family, "corpus": corpus}
         manifest["train_sources"] = ",".join(CORPORA[corpus])

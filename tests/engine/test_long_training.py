@@ -240,3 +240,26 @@ def test_curve_report_writes_plot_and_table(tmp_path):
     assert (tmp_path / "lc.png").stat().st_size > 10_000
     text = (tmp_path / "lc.md").read_text()
     assert "| 400 | 25,600 |" in text and "6.5" in text and "| 300 |" not in text
+
+
+def test_ship_model_writes_fp16_copy_card_and_manifest_entry(tmp_path):
+    from dao_engine.jobs.ship_model import ship
+    from dao_engine.prediction import verify_shipped_model
+
+    trainer = _trainer(total=4)
+    list(trainer.run(checkpoint_path=tmp_path / "train.pt"))
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "MODELS.json").write_text('{"models": {}}')
+    record = tmp_path / "eval.json"
+    record.write_text(json.dumps({
+        "dataset": "mp_20/test", "references": 1000, "subset": "random", "shots": 1,
+        "steps": 1000, "step_lr": 1e-5, "match_rate": 12.3, "rmse": 0.08, "sampling_s": 60,
+        "match_rate_energy": 12.3, "validity": {"both": 91.0}, "hardware": "cpu",
+    }))  # fmt: skip
+    target = ship(tmp_path / "train.pt", "tiny.pt", [record], "A note.", None, models)
+    assert verify_shipped_model(target) == json.loads((models / "MODELS.json").read_text())[
+        "models"]["tiny.pt"]["sha256"]  # fmt: skip
+    assert next(iter(load_checkpoint(target)["model"].values())).dtype == torch.float16
+    card = (models / "tiny.md").read_text()
+    assert "1-shot match 12.3 %" in card and "A note." in card and "4 optimiser steps" in card
