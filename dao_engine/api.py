@@ -119,3 +119,29 @@ __all__ += [
     "predict_tc_for_formula",
     "tc_model_info",
 ]
+
+# --- Validation at the edges (options, output paths, structures) and verified CIF writing ---
+from dao_engine.crystal.sanity import StructureLimits, check_crystal  # noqa: E402
+from dao_engine.errors import OutputPathError  # noqa: E402
+from dao_engine.io.cif import WrittenCif, write_cif_checked  # noqa: E402
+from dao_engine.prediction_files import WrittenCandidate, write_candidates  # noqa: E402
+from dao_engine.validation import (  # noqa: E402
+    check_device,
+    check_output_dir,
+    check_output_file,
+    check_sampling_options,
+)
+
+__all__ += [
+    "OutputPathError",
+    "StructureLimits",
+    "WrittenCandidate",
+    "WrittenCif",
+    "check_crystal",
+    "check_device",
+    "check_output_dir",
+    "check_output_file",
+    "check_sampling_options",
+    "write_candidates",
+    "write_cif_checked",
+]

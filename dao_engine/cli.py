@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from dao_engine.errors import DaoError
 
@@ -42,6 +41,7 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         "--symprec", type=float, default=0.1, help="symmetry tolerance in Å (default 0.1)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true", help="replace CIFs already in --out")
 
 
 def _add_info(sub: argparse._SubParsersAction) -> None:
@@ -98,7 +98,10 @@ def _progress_bar(step: int, total: int, eta: float) -> None:
 def run_predict(args: argparse.Namespace) -> int:
     from dao_engine import api
     from dao_engine.crystal.symmetry import space_group
+    from dao_engine.prediction_files import candidate_file_names, write_candidates
+    from dao_engine.validation import check_output_dir, check_symprec
 
+    check_symprec(args.symprec)
     request = api.PredictRequest(
         formula=args.formula,
         z=args.z,
@@ -111,29 +114,36 @@ def run_predict(args: argparse.Namespace) -> int:
         checkpoint=args.checkpoint,
         energy_checkpoint=args.energy_checkpoint,
         step_lr=args.step_lr,
-    )
+    )  # options are checked here, before any model is loaded
+    check_output_dir(args.out, candidate_file_names(request), force=args.force)
     show = None if args.quiet else (lambda p: _progress_bar(p.step, p.total, p.eta_s))
     result = api.predict(request, on_progress=show)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    written = write_candidates(result, args.out, symmetrize=not args.p1, symprec=args.symprec)
     print(
-        f"{'rank':>4} {'shot':>4} {'formula':<14} {'space group':<12} {'V/atom Å³':>9} {'ρ g/cm³':>8} {'E eV/atom':>9}  file"
+        f"{'rank':>4} {'shot':>4} {'formula':<14} {'space group':<12} {'V/atom Å³':>9} {'ρ g/cm³':>8} {'E gen':>9} {'E file':>9}  file"
     )
-    for rank, cand in enumerate(result.candidates, start=1):
-        c = cand.crystal
+    for rank, item in enumerate(written, start=1):
+        cand, c = item.candidate, item.candidate.crystal
         symbol, number = space_group(c, symprec=args.symprec)
-        name = f"{c.formula(reduced=True)}_shot{cand.shot:03d}.cif"
-        api.write_structure(c, out / name, symmetrize=not args.p1, symprec=args.symprec)
-        energy = "—" if cand.energy_per_atom is None else f"{cand.energy_per_atom:9.4f}"
-        note = f"  [not a valid crystal: {cand.problem}]" if cand.problem else ""
+        notes = [f"not a valid crystal: {cand.problem}"] if cand.problem else []
+        notes += [item.written.note] if item.written.note and not cand.problem else []
+        note = "".join(f"  [{n}]" for n in notes)
         print(
             f"{rank:>4} {cand.shot:>4} {c.formula():<14} {symbol + f' ({number})':<12} "
-            f"{c.volume / c.num_atoms:9.3f} {_density(c):8.3f} {energy:>9}  {out / name}{note}"
+            f"{c.volume / c.num_atoms:9.3f} {_density(c):8.3f} {_energy(cand.energy_per_atom)} "
+            f"{_energy(item.file_energy)}  {item.path}{note}"
         )
     print(f"{len(result.candidates)} structures in {result.seconds:.1f} s with {result.model_path}")
     if result.energy_label:
-        print(f"E = {result.energy_label}; ranked lowest first")
+        print(
+            f"E = {result.energy_label}; 'E gen' of the generated cell (ranked lowest first), "
+            "'E file' of the cell written in the file"
+        )
     return 0
+
+
+def _energy(value: float | None) -> str:
+    return f"{'—':>9}" if value is None else f"{value:9.4f}"
 
 
 def _density(crystal) -> float:  # type: ignore[no-untyped-def]
@@ -145,15 +155,22 @@ def _density(crystal) -> float:  # type: ignore[no-untyped-def]
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from dao_engine.errors import CheckpointError
     from dao_engine.io.checkpoint import load_checkpoint
 
     data = load_checkpoint(args.checkpoint)
     weights = data["model"]
-    n_params = sum(v.numel() for v in weights.values() if v.is_floating_point())
+    try:
+        n_params = sum(v.numel() for v in weights.values() if v.is_floating_point())
+        dtype = next(iter(weights.values())).dtype
+    except (AttributeError, TypeError, StopIteration):
+        raise CheckpointError(
+            f"'{args.checkpoint}' is broken: its 'model' entry holds no weight tensors"
+        ) from None
     print(f"checkpoint      {args.checkpoint}")
     print(f"kind            {data['kind']}  (schema v{data['schema_version']})")
     print(f"step            {data.get('step', 0)}")
-    print(f"parameters      {n_params:,}  ({next(iter(weights.values())).dtype})")
+    print(f"parameters      {n_params:,}  ({dtype})")
     print(f"model           {data['model_config']}")
     print(f"diffusion       {data['diffusion_config']}")
     print(f"data            fingerprint {data.get('data_fingerprint')}")
@@ -179,43 +196,77 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from dao_engine.threads import configure_threads
-
-    configure_threads()  # before torch runs anything: see dao_engine/threads.py
-    args = build_parser().parse_args(argv)
-    handlers = {"predict": run_predict, "info": run_info, "export": run_export}
+    """Run one command; bad input exits 2 with one line, Ctrl-C 130, never a traceback."""
+    name = "dao"
     try:
-        if args.command == "train":
-            from dao_engine.cli_train import run_train
+        from dao_engine.threads import configure_threads
 
-            return run_train(args)
-        if args.command == "train-long":
-            from dao_engine.jobs.long_train import run_cli
-
-            return run_cli(args)
-        if args.command == "evaluate":
-            from dao_engine.cli_evaluate import run_evaluate
-
-            return run_evaluate(args)
-        if args.command in ("relax", "relax-dataset"):
-            from dao_engine import cli_relax
-
-            return (
-                cli_relax.run_relax(args)
-                if args.command == "relax"
-                else cli_relax.run_relax_dataset(args)
-            )
-        if args.command in ("tc", "tc-study"):
-            from dao_engine import cli_tc
-
-            return cli_tc.run_tc(args) if args.command == "tc" else cli_tc.run_tc_study(args)
-        return handlers[args.command](args)
+        configure_threads()  # before torch runs anything: see dao_engine/threads.py
+        _structure_warnings_as_one_line()
+        args = build_parser().parse_args(argv)
+        name = f"dao {args.command}"
+        return _dispatch(args)
     except DaoError as exc:
-        print(f"dao {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{name}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"dao {args.command}: interrupted", file=sys.stderr)
+        print(f"{name}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a disk full or a path that vanished while writing
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"{name}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+
+
+def _structure_warnings_as_one_line() -> None:
+    """Print a :class:`StructureWarning` (e.g. overlapping atoms in a file read) as one line."""
+    import warnings
+
+    from dao_engine.errors import StructureWarning
+
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        if issubclass(category, StructureWarning):
+            print(f"dao: warning: {_one_line(message)}", file=sys.stderr)  # type: ignore[arg-type]
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    warnings.simplefilter("always", StructureWarning)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    handlers = {"predict": run_predict, "info": run_info, "export": run_export}
+    if args.command == "train":
+        from dao_engine.cli_train import run_train
+
+        return run_train(args)
+    if args.command == "train-long":
+        from dao_engine.jobs.long_train import run_cli
+
+        return run_cli(args)
+    if args.command == "evaluate":
+        from dao_engine.cli_evaluate import run_evaluate
+
+        return run_evaluate(args)
+    if args.command in ("relax", "relax-dataset"):
+        from dao_engine import cli_relax
+
+        return (
+            cli_relax.run_relax(args)
+            if args.command == "relax"
+            else cli_relax.run_relax_dataset(args)
+        )
+    if args.command in ("tc", "tc-study"):
+        from dao_engine import cli_tc
+
+        return cli_tc.run_tc(args) if args.command == "tc" else cli_tc.run_tc_study(args)
+    return handlers[args.command](args)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from dao_engine.errors import DaoError
 
@@ -41,6 +42,7 @@ def add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
         "--out", default=None, help="JSON file (default benchmarks/results/<model>_<dataset>.json)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
 
 
 def _progress(item: object) -> None:
@@ -93,9 +95,24 @@ def print_summary(record: dict, path: object) -> None:
     print(f"wrote {path}")
 
 
+def output_path(args: argparse.Namespace) -> Path:
+    """``--out``, or ``benchmarks/results/<model>_<dataset>.json``; refused when it exists and
+    ``--force`` is not given (committed results are cited by model cards)."""
+    from dao_engine.evaluation.runner import dataset_family
+    from dao_engine.validation import check_output_file
+
+    if args.out:
+        path = Path(args.out)
+    else:
+        family = dataset_family(args.data) if args.data else "references"
+        path = Path("benchmarks") / "results" / f"{Path(args.checkpoint).stem}_{family}.json"
+    return check_output_file(path, force=args.force)
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     from dao_engine.evaluation.runner import EvaluationRequest, EvaluationRun, evaluate_iter
 
+    out = output_path(args)  # before any sampling: an existing result is not overwritten
     request = EvaluationRequest(
         checkpoint=args.checkpoint,
         dataset=args.data,
@@ -109,7 +126,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         guidance=args.guidance,
         batch_size=args.batch_size,
         processes=args.processes,
-        out=args.out,
+        out=str(out),
         command=_command(args),
     )
     for item in evaluate_iter(request):
@@ -125,7 +142,7 @@ def _command(args: argparse.Namespace) -> str:
     """The effective command line, defaults included (what the JSON record should say)."""
     parts = ["dao evaluate", str(args.checkpoint)]
     for key, value in vars(args).items():
-        if key in ("command", "checkpoint", "quiet") or value is None or callable(value):
+        if key in ("command", "checkpoint", "quiet", "force") or value is None or callable(value):
             continue
         parts.append(f"--{key.replace('_', '-')} {value}")
     return " ".join(parts)

@@ -23,6 +23,7 @@ def add_relax_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-iter", type=int, default=5, help="L-BFGS max_iter (paper: 5)")
     p.add_argument("--lr", type=float, default=1.0, help="L-BFGS lr (paper: 1.0)")
     p.add_argument("--out", default=None, help="write the relaxed structure here (CIF/POSCAR/XYZ)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
     d = sub.add_parser(
         "relax-dataset", help="relax the unstable entries of a dataset with DAO-P (stage II input)"
     )
@@ -50,9 +51,13 @@ def _energy_fn(checkpoint: str | None):  # type: ignore[no-untyped-def]
 
 
 def run_relax(args: argparse.Namespace) -> int:
-    from dao_engine.io.structure_files import read_structure, write_structure
+    from dao_engine.io.structure_files import detect_format, read_structure, write_structure
     from dao_engine.relaxation_api import relax_crystal
+    from dao_engine.validation import check_output_file
 
+    if args.out:  # before any work: a bad --out must not waste the relaxation
+        detect_format(args.out)
+        check_output_file(args.out, force=args.force)
     crystal = read_structure(args.structure)
     out = relax_crystal(
         crystal,

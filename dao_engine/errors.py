@@ -20,6 +20,11 @@ class StructureParseError(DaoError, ValueError):
     """A structure file (CIF, POSCAR, XYZ) is malformed or describes something unsupported."""
 
 
+class StructureWarning(UserWarning):
+    """A structure was read but looks unphysical (e.g. atoms closer than 0.5 Å); the CLI prints
+    it as one line, the text is also kept in ``crystal.properties["sanity_warning"]``."""
+
+
 class CheckpointError(DaoError):
     """A checkpoint is missing, corrupt, foreign or of an incompatible schema."""
 
@@ -38,3 +43,8 @@ class TrainingDivergedError(DaoError):
 
 class CancelledError(DaoError):
     """Long work was cancelled by the caller."""
+
+
+class OutputPathError(ConfigError):
+    """An output path cannot be used (not writable, a folder where a file is meant, an existing
+    file that ``--force`` did not allow to replace, a name too long, ...)."""

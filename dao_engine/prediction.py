@@ -27,6 +27,7 @@ from dao_engine.models.loading import LoadedModel, load_model, resolve_device
 from dao_engine.relax.validity import check_validity
 from dao_engine.sampling.sampler import PCSampler, SamplerConfig, model_denoiser, model_energy
 from dao_engine.training.energy import EnergyNormalisation
+from dao_engine.validation import check_cell_size, check_sampling_options
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Where the models shipped with DAO Studio live (listed with their sha256 in MODELS.json).
@@ -120,6 +121,9 @@ class PredictRequest:
             raise ConfigError(f"shots must be between 1 and 1000, got {self.shots}")
         if self.keep_every < 0:
             raise ConfigError(f"keep_every must be ≥ 0, got {self.keep_every}")
+        check_cell_size(self.z, self.num_atoms)
+        check_sampling_options(self.steps, self.guidance, self.step_lr, self.seed, self.device)
+        parse_formula(self.formula)  # a bad formula is refused here, before any model loads
 
 
 @dataclass(frozen=True)

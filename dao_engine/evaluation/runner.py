@@ -261,7 +261,9 @@ def evaluate_iter(
     record = build_record(request, loaded, refs, predictions, result, run)
     path = Path(request.out) if request.out else default_output(loaded, request.dataset)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    from dao_engine.io._source import write_text_atomic
+
+    write_text_atomic(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     yield EvaluationRun(result, record, path)
 
 

@@ -1,10 +1,20 @@
-"""Turn a path or an in-memory text into text plus a name for error messages (private helper)."""
+"""Turn a path or an in-memory text into text plus a name for error messages (private helper).
+
+Files are read defensively: regular files only (a FIFO, a device or a folder is refused before
+it is opened), at most :attr:`StructureLimits.max_bytes` (also after gzip decompression), a
+UTF-8 byte-order mark dropped and CRLF / CR line ends turned into LF. Writes are atomic.
+"""
 
 from __future__ import annotations
 
 import gzip
+import io
+import os
+import stat
+import tempfile
 from pathlib import Path
 
+from dao_engine.crystal.sanity import StructureLimits
 from dao_engine.errors import StructureParseError
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -12,7 +22,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 def is_inline_text(source: str | Path) -> bool:
     """True when ``source`` is file content rather than a path: a ``str`` with a line break."""
-    return isinstance(source, str) and "\n" in source
+    return isinstance(source, str) and ("\n" in source or "\r" in source)
 
 
 def file_stem(source: str | Path) -> str:
@@ -23,29 +33,85 @@ def file_stem(source: str | Path) -> str:
     return Path(name).stem
 
 
+def check_regular_file(path: Path, kind: str = "structure") -> os.stat_result:
+    """The ``stat`` of ``path``; StructureParseError unless it is an existing regular file."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise StructureParseError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise StructureParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise StructureParseError(f"{path} is a folder, not a {kind} file")
+    if not stat.S_ISREG(info.st_mode):
+        what = "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+        raise StructureParseError(f"{path} is {what}, not a regular {kind} file")
+    return info
+
+
+def read_bytes_limited(path: Path, kind: str, limit: int) -> bytes:
+    """The (gunzipped) bytes of a regular file; StructureParseError above ``limit`` bytes."""
+    info = check_regular_file(path, kind)
+    too_big = f"{path}: larger than {limit / 1e6:g} MB; set DAO_MAX_FILE_MB to read it"
+    if info.st_size > limit:
+        raise StructureParseError(too_big)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise StructureParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+                data = unzipped.read(limit + 1)
+        except (OSError, EOFError) as exc:
+            raise StructureParseError(f"{path}: corrupt gzip data ({exc})") from exc
+    if len(data) > limit:
+        raise StructureParseError(too_big)
+    return data
+
+
+def normalise_text(text: str) -> str:
+    """Drop a byte-order mark and turn CRLF / CR line ends into LF."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def load_text(source: str | Path, kind: str) -> tuple[str, str]:
     """Return (text, name) for a path or for inline text (a ``str`` containing a newline).
 
     ``kind`` ("CIF", "POSCAR", ...) only words the errors. Gzipped files are decompressed;
     bytes that are not UTF-8 are replaced (old CIFs carry Latin-1 comments). Raises
-    StructureParseError for a missing file, a folder, an unreadable or binary file.
+    StructureParseError for a missing file, a folder, a FIFO or device, a file over the size
+    limit, an unreadable or binary file.
     """
     if is_inline_text(source):
-        return str(source), f"<{kind} text>"
+        return normalise_text(str(source)), f"<{kind} text>"
     path = Path(source)
-    if not path.exists():
-        raise StructureParseError(f"no such file: {path}")
-    if path.is_dir():
-        raise StructureParseError(f"{path} is a folder, not a {kind} file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise StructureParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if data[:2] == _GZIP_MAGIC:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise StructureParseError(f"{path}: corrupt gzip data ({exc})") from exc
+    data = read_bytes_limited(path, kind, StructureLimits.from_env().max_bytes)
     if b"\x00" in data[:65536]:
         raise StructureParseError(f"{path}: binary data, not a {kind} text file")
-    return data.decode("utf-8", errors="replace"), str(path)
+    return normalise_text(data.decode("utf-8", errors="replace")), str(path)
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename, so a kill or a
+    full disk leaves the old file or the new one, never half of one. OSError on failure."""
+    path = Path(path)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a plain write respects umask
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

@@ -21,13 +21,23 @@ from typing import TYPE_CHECKING, Literal
 from dao_engine.crystal.elements import MAX_ATOMIC_NUMBER
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import StructureParseError
-from dao_engine.io._source import file_stem, is_inline_text, load_text
-from dao_engine.io.convert import crystal_from_structure, structure_from_crystal
+from dao_engine.io._source import file_stem, is_inline_text, load_text, write_text_atomic
+from dao_engine.io.cif_prescan import prescan_block
+from dao_engine.io.cif_symmetry import WrittenCif, build_cif
+from dao_engine.io.convert import crystal_from_structure
 
 if TYPE_CHECKING:
     from pymatgen.core import Structure
 
-__all__ = ["CifReport", "parse_cif", "read_cif", "write_cif"]
+__all__ = [
+    "CifReport",
+    "WrittenCif",
+    "block_name",
+    "parse_cif",
+    "read_cif",
+    "write_cif",
+    "write_cif_checked",
+]
 
 _log = logging.getLogger(__name__)
 _BLOCK_START = re.compile(r"^[ \t]*data_", flags=re.MULTILINE)
@@ -90,6 +100,9 @@ def parse_cif(source: str | Path, *, on_error: Literal["raise", "skip"] = "raise
         if crystal is not None:
             label = _label(source, header, len(blocks))
             crystals.append(crystal.with_label(label))
+    skipped = [note for note in notes if note.startswith("skipped: ")]
+    if not crystals and len(skipped) == 1:  # one broken block: its own message, not a summary
+        raise StructureParseError(skipped[0].removeprefix("skipped: "))
     if not crystals:
         reasons = "; ".join(notes) if notes else _STRUCTURE_HINT
         raise StructureParseError(f"{name}: no crystal structure could be read ({reasons})")
@@ -103,37 +116,31 @@ def write_cif(
     symprec: float = 0.1,
     angle_tolerance: float = 5.0,
 ) -> str:
-    """CIF text of ``crystal``; also written to ``path`` when given (UTF-8, OSError on failure).
+    """CIF text of ``crystal``; also written to ``path`` when given (atomically, UTF-8).
 
     With ``symmetrize`` the space group is detected (``symprec`` in Å, ``angle_tolerance`` in
     degrees) and the *refined conventional* cell is written as its symmetry-distinct sites plus
     the symmetry operations, so the atom count may differ from the input (a primitive cell
-    comes back conventional). Without it, or when detection fails, every atom is written in P1;
-    the reason for a fallback is written as a ``#`` comment at the top and logged as a warning.
+    comes back conventional). The text is read back before it is kept: when detection fails or
+    the file would not read back as the same crystal, every atom is written in P1 and the reason
+    is a ``#`` comment at the top (and a logged warning). See :func:`write_cif_checked` for the
+    cell the file holds. OSError when the file cannot be written.
     """
-    from pymatgen.io.cif import CifWriter
+    return write_cif_checked(crystal, path, symmetrize, symprec, angle_tolerance).text
 
-    structure = structure_from_crystal(crystal)
-    comment = f"# {crystal.label or crystal.formula()} written by DAO Studio"
-    writer = None
-    if symmetrize:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # non-unique labels etc. are cosmetic here
-                writer = CifWriter(structure, symprec=symprec, angle_tolerance=angle_tolerance)
-        except Exception as exc:  # SymmetryUndeterminedError or spglib failures
-            reason = f"symmetry detection failed ({exc}); written in P1"
-            _log.warning("%s: %s", crystal.label or crystal.formula(), reason)
-            comment += f"\n# {reason}"
-    if writer is None:
-        writer = CifWriter(structure)
-    for block in writer.cif_file.data.values():
-        block.header = _block_name(crystal)
-    writer.cif_file.comment = comment
-    text = str(writer)
+
+def write_cif_checked(
+    crystal: Crystal,
+    path: str | Path | None = None,
+    symmetrize: bool = True,
+    symprec: float = 0.1,
+    angle_tolerance: float = 5.0,
+) -> WrittenCif:
+    """As :func:`write_cif`, returning the text with the cell it holds and its space group."""
+    written = build_cif(crystal, symmetrize, symprec, angle_tolerance)
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
-    return text
+        write_text_atomic(path, written.text)
+    return written
 
 
 def _split_blocks(text: str) -> list[tuple[str, str]]:
@@ -154,6 +161,7 @@ def _parse_block(block_text: str, where: str) -> tuple[Crystal | None, list[str]
 
     if not _has_structure_fields(block_text):
         return None, ["no cell or atom sites; block skipped"]
+    prescan_block(block_text, where)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -220,7 +228,7 @@ def _label(source: str | Path, header: str, num_blocks: int) -> str:
     return stem if num_blocks == 1 else f"{stem}:{header}"
 
 
-def _block_name(crystal: Crystal) -> str:
+def block_name(crystal: Crystal) -> str:
     """A CIF block name: the label with whitespace replaced, or the reduced formula."""
     name = re.sub(r"\s+", "_", crystal.label.strip())
     return name or crystal.formula(reduced=True)

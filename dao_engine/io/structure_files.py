@@ -1,22 +1,31 @@
 """Read and write structure files by their name: CIF, POSCAR/CONTCAR, extended XYZ.
 
-How a path is recognised (case-insensitive):
+How a path is recognised (case-insensitive), first match wins:
     cif     ``*.cif`` (also ``*.cif.gz``)
-    poscar  names starting with ``POSCAR`` or ``CONTCAR`` (``POSCAR``, ``CONTCAR_relaxed``),
-            or ending in ``.vasp`` / ``.poscar``
     xyz     ``*.xyz`` and ``*.extxyz``
+    poscar  names ending in ``.vasp`` / ``.poscar``, or starting with ``POSCAR`` or ``CONTCAR``
+            (``POSCAR``, ``CONTCAR_relaxed``)
+
+When reading, the content decides as well: a file whose text is plainly a CIF (a ``data_`` line)
+is read as CIF whatever its name, and a file with an unknown name is read as what its first
+lines look like. Every crystal read passes :func:`~dao_engine.crystal.sanity.check_crystal`
+(real cell, size limits, no atoms closer than 0.5 Å).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+from dao_engine.crystal.sanity import StructureLimits, check_crystal
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import StructureParseError
-from dao_engine.io.cif import read_cif, write_cif
+from dao_engine.io._source import check_regular_file
+from dao_engine.io.cif import parse_cif, read_cif, write_cif
 from dao_engine.io.poscar import read_poscar, write_poscar
+from dao_engine.io.sniff import peek_text, sniff_format
 from dao_engine.io.xyz import read_xyz, write_xyz
 
 __all__ = [
@@ -27,6 +36,7 @@ __all__ = [
     "write_structure",
 ]
 
+_log = logging.getLogger(__name__)
 Format = Literal["cif", "poscar", "xyz"]
 #: Human-readable list of what :func:`detect_format` understands, for messages and file dialogs.
 SUPPORTED_FORMATS = ".cif, POSCAR / CONTCAR / .vasp, .xyz / .extxyz"
@@ -58,14 +68,27 @@ def detect_format(path: str | Path) -> Format:
     name = Path(path).name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
-    if name.startswith(("poscar", "contcar")):
-        return "poscar"
     suffix = Path(name).suffix
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
+    if name.startswith(("poscar", "contcar")):
+        return "poscar"
     raise StructureParseError(
         f"unsupported file type '{Path(path).name}'; supported: {SUPPORTED_FORMATS}"
     )
+
+
+def format_of(path: Path) -> Format:
+    """The format of an existing file: its name, unless the content plainly is a CIF or the name
+    is unknown and the content looks like one of the formats (see the module docstring)."""
+    sniffed = sniff_format(peek_text(path))
+    try:
+        named = detect_format(path)
+    except StructureParseError:
+        if sniffed is None:
+            raise
+        return sniffed  # type: ignore[return-value]
+    return "cif" if sniffed == "cif" else named
 
 
 def read_structures(path: str | Path) -> list[Crystal]:
@@ -75,9 +98,21 @@ def read_structures(path: str | Path) -> list[Crystal]:
     occupancy, ...), always naming the file.
     """
     path = Path(path)
-    if not path.exists():
-        raise StructureParseError(f"no such file: {path}")
-    return _READERS[detect_format(path)](path)
+    check_regular_file(path)
+    fmt = format_of(path)
+    if fmt == "cif":
+        report = parse_cif(path, on_error="skip")
+        for note in report.warnings:
+            if note.startswith("skipped:"):
+                _log.warning("%s", note)
+        crystals = report.crystals
+    else:
+        crystals = _READERS[fmt](path)
+    limits = StructureLimits.from_env()
+    many = len(crystals) > 1
+    return [
+        check_crystal(c, f"{path}" + (f" ({c.label})" if many else ""), limits) for c in crystals
+    ]
 
 
 def read_structure(path: str | Path) -> Crystal:

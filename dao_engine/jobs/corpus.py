@@ -125,3 +125,18 @@ def build_corpus(
     corpus.save_npz(cached)
     info_path.write_text(json.dumps(info, indent=2) + "\n")
     return corpus, info
+
+
+#: corpora that hold the validation slice out (those whose models are selected on it)
+HOLDS_OUT_VALIDATION = ("general",)
+
+
+def named_corpus(name: str, processes: int = 2) -> tuple[CrystalArrays, dict[str, Any]]:
+    """The corpus ``name`` of :data:`CORPORA` (≤ 20 atoms, de-duplicated against
+    :data:`EXCLUDE`, and against the validation slice for :data:`HOLDS_OUT_VALIDATION`)."""
+    if name not in CORPORA:
+        from dao_engine.errors import ConfigError
+
+        raise ConfigError(f"unknown corpus {name!r}; choose from {', '.join(sorted(CORPORA))}")
+    holdout = validation_slice() if name in HOLDS_OUT_VALIDATION else None
+    return build_corpus(CORPORA[name], EXCLUDE, 20, processes, holdout=holdout)

@@ -16,7 +16,7 @@ import numpy as np
 
 from dao_engine.crystal.elements import element_symbol
 from dao_engine.datasets.arrays import CrystalArrays
-from dao_engine.jobs.corpus import CORPORA, EXCLUDE, FULL_SOURCES, build_corpus
+from dao_engine.jobs.corpus import CORPORA, FULL_SOURCES, named_corpus
 
 #: what issue 4 asks the general corpus to hold, and the registered names that cover it
 ISSUE_SOURCES = {
@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", default="docs/reports/general_corpus.md")
     p.add_argument("--processes", type=int, default=2, help="de-duplication workers (uncached)")
     args = p.parse_args(argv)
-    corpus, info = build_corpus(CORPORA[args.corpus], EXCLUDE, 20, args.processes)
+    corpus, info = named_corpus(args.corpus, args.processes)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report_text(corpus, info, args.corpus))

@@ -118,3 +118,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def value_at(rows: Sequence[dict[str, Any]], key: str, x_key: str, x: float) -> float | None:
+    """``key`` linearly interpolated at ``x`` along ``x_key`` (None outside the rows' range)."""
+    points = [(r[x_key], r[key]) for r in rows if r.get(x_key) is not None and r.get(key)]
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if x0 <= x <= x1 and x1 > x0:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return None
+
+
+def size_table(
+    curves: dict[str, Sequence[dict[str, Any]]], x_key: str = "process_cpu_minutes"
+) -> str:
+    """Markdown: validation loss of each model size at equal CPU minutes (the largest CPU time
+    every run reached, and half of it), with steps and parameters."""
+    reach = min(max(r.get(x_key) or 0.0 for r in rows) for rows in curves.values())
+    lines = [
+        f"| model | steps in {reach:.1f} CPU min | val loss at {reach / 2:.1f} min | "
+        f"val loss at {reach:.1f} min |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, rows in curves.items():
+        half, full = (
+            value_at(rows, "val_loss", x_key, reach / 2),
+            value_at(rows, "val_loss", x_key, reach),
+        )
+        steps = value_at(rows, "step", x_key, reach)
+        lines.append(
+            f"| {name} | {steps:,.0f} | {half:.4f} | {full:.4f} |"
+            if None not in (half, full, steps)
+            else f"| {name} | – | – | – |"
+        )
+    return "\n".join(lines) + "\n"

@@ -90,8 +90,9 @@ def run_long_training(args: argparse.Namespace, stop: StopFlag | None = None) ->
         run.train_until(chunk_end)
         if not stop():
             run.measure(match=run.match_due())
-    if run.unmeasured_steps():  # a last row; the slow match only when not asked to stop
-        run.measure(match=not stop() and not args.no_final_match and not run.last_row_has_match())
+    final_match = not stop() and not args.no_final_match and not run.last_row_has_match()
+    if run.trained_steps() > 0 and (run.unmeasured_steps() or final_match):
+        run.measure(match=final_match)  # a last row; the slow match only when not asked to stop
     return run.summary(stopped_by=stop.reason or ("done" if run.finished() else "budget"))
 
 

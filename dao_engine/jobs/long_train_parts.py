@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from dao_engine.events import StopCheck
-from dao_engine.jobs.corpus import CORPORA, EXCLUDE, build_corpus, validation_slice
+from dao_engine.jobs.corpus import CORPORA, EXCLUDE, named_corpus, validation_slice
 from dao_engine.jobs.train_phase import ModelSettings, build_trainer, train_until
 from dao_engine.model_card import git_commit, hardware_name
 from dao_engine.models.loading import LoadedModel, resolve_device
@@ -38,12 +38,8 @@ class LongRun:
         """Build the corpus (cached), the trainer (resumed when the checkpoint exists) and the
         validation slice."""
         a = self.args
-        if a.corpus not in CORPORA:
-            from dao_engine.errors import ConfigError
-
-            raise ConfigError(f"unknown corpus {a.corpus!r}; choose from {sorted(CORPORA)}")
+        corpus, info = named_corpus(a.corpus)
         self.val = validation_slice()
-        corpus, info = build_corpus(CORPORA[a.corpus], EXCLUDE, 20, processes=2, holdout=self.val)
         self.corpus_info = info
         resume = self.checkpoint if self.checkpoint.is_file() else None
         model = ModelSettings(a.layers, a.width, a.heads, 20, energy_head=a.energy_weight > 0)
@@ -114,10 +110,9 @@ class LongRun:
 
     # ------------------------------------------------------------------ measurements
     def match_due(self) -> bool:
-        minutes = self.trainer.train_seconds / 60
-        return (
-            self.last_match_min is None or minutes - self.last_match_min >= self.args.match_minutes
-        )
+        """A match every ``match_minutes`` of training (a fresh run waits a whole period)."""
+        since = self.trainer.train_seconds / 60 - (self.last_match_min or 0.0)
+        return since >= self.args.match_minutes
 
     def last_row_has_match(self) -> bool:
         return self.previous is not None and self.previous.get("val_match_1shot") is not None

@@ -21,7 +21,7 @@ import numpy as np
 
 from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.errors import DaoError
-from dao_engine.jobs.corpus import CORPORA, EXCLUDE, build_corpus, validation_slice
+from dao_engine.jobs.corpus import CORPORA, named_corpus
 
 #: (train sources, test split, max atoms) of each standard model folder
 STANDARD = {
@@ -50,8 +50,7 @@ def prepare(family: str, out: Path, corpus: str = "default", processes: int = 2)
     from dao_engine.datasets.registry import load_dataset
 
     if family == "mp_20":
-        holdout = validation_slice() if corpus == "general" else None
-        train, info = build_corpus(CORPORA[corpus], EXCLUDE, 20, processes, holdout=holdout)
+        train, info = named_corpus(corpus, processes)
         test = load_dataset("mp_20/test")
         manifest: dict[str, Any] = {"family": family, "corpus": corpus}
         manifest["train_sources"] = ",".join(CORPORA[corpus])

@@ -67,16 +67,22 @@ def ship(
     notes: str,
     curve: Path | None,
     models_dir: Path = MODELS_DIR,
+    card_only: bool = False,
 ) -> Path:
-    """Write ``models_dir/name``, its card and its manifest entry; returns the model path."""
+    """Write ``models_dir/name``, its card and its manifest entry; returns the model path.
+    ``card_only`` rewrites the card of an already shipped file (e.g. once it was evaluated)."""
     ckpt = load_checkpoint(training)
-    target = save_checkpoint(models_dir / name, inference_payload(ckpt))
+    target = models_dir / name
+    if not card_only:
+        save_checkpoint(target, inference_payload(ckpt))
     metrics: dict[str, Any] = {}
     for path in results:
         metrics.update(metrics_from_record(path))
     if curve is not None:
         metrics.update(metrics_from_curve(curve))
     card = write_card(target, metrics=metrics, notes=notes)
+    if card_only:
+        return target
     manifest_path = models_dir / MANIFEST_NAME
     manifest = json.loads(manifest_path.read_text())
     manifest["models"][name] = {
@@ -95,9 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--result", type=Path, action="append", default=[])
     parser.add_argument("--notes-file", type=Path, default=None)
     parser.add_argument("--curve", type=Path, default=None)
+    parser.add_argument("--card-only", action="store_true", help="rewrite the card only")
     args = parser.parse_args(argv)
     notes = args.notes_file.read_text() if args.notes_file else ""
-    target = ship(args.training, args.name, args.result, notes, args.curve)
+    target = ship(
+        args.training, args.name, args.result, notes, args.curve, card_only=args.card_only
+    )
     print(f"wrote {target}, {target.with_suffix('.md').name} and its {MANIFEST_NAME} entry")
     return 0
 

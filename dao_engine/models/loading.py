@@ -41,8 +41,9 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
         return name
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise CheckpointError("CUDA was requested but no CUDA GPU is available; use --device cpu")
+    from dao_engine.validation import check_device
+
+    check_device(name)  # ConfigError for an unknown or absent device, naming it
     return torch.device(name)
 
 

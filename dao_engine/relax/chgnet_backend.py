@@ -29,7 +29,8 @@ def _model() -> Any:
         from chgnet.model import CHGNet
     except ImportError as exc:
         raise ChgnetUnavailableError(
-            "CHGNet is not installed; install it with 'pip install chgnet' (weights ship in the package)"
+            "CHGNet is not installed; install the extra with \"pip install 'dao-studio[chgnet]'\" "
+            "or 'pip install chgnet' (weights ship in the package)"
         ) from exc
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -61,11 +62,12 @@ def relax_with_chgnet(
     crystal: Crystal, fmax: float = 0.05, steps: int = 300, relax_cell: bool = True
 ) -> ChgnetRelaxation:
     """FIRE relaxation of positions (and the cell) with CHGNet forces and stresses."""
+    model = _model()  # ChgnetUnavailableError, one line, when chgnet is not installed
     from chgnet.model import StructOptimizer
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = StructOptimizer(model=_model()).relax(
+        result = StructOptimizer(model=model).relax(
             structure_from_crystal(crystal),
             fmax=fmax,
             steps=steps,

@@ -152,7 +152,7 @@ corpus = CrystalArrays.from_crystals(crystals)
 corpus.energy[:] = np.linspace(-2.0, -0.5, len(corpus))
 val = CrystalArrays.from_crystals([nacl(), cscl()])
 parts.validation_slice = lambda: val
-parts.build_corpus = lambda *a, **k: (corpus, {"summary": "fixture"})
+parts.named_corpus = lambda *a, **k: (corpus, {"summary": "fixture"})
 from dao_engine.jobs.long_train import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -263,3 +263,17 @@ def test_ship_model_writes_fp16_copy_card_and_manifest_entry(tmp_path):
     assert next(iter(load_checkpoint(target)["model"].values())).dtype == torch.float16
     card = (models / "tiny.md").read_text()
     assert "1-shot match 12.3 %" in card and "A note." in card and "4 optimiser steps" in card
+
+
+def test_size_table_compares_at_equal_cpu_minutes():
+    from dao_engine.jobs.curve_report import size_table, value_at
+
+    fast = [
+        {"process_cpu_minutes": m, "val_loss": 2.0 - m / 10, "step": 100 * m} for m in (1, 4, 8)
+    ]
+    slow = [{"process_cpu_minutes": m, "val_loss": 1.8 - m / 20, "step": 30 * m} for m in (1, 3, 6)]
+    assert value_at(fast, "val_loss", "process_cpu_minutes", 6.0) == pytest.approx(1.4)
+    assert value_at(fast, "val_loss", "process_cpu_minutes", 9.0) is None
+    table = size_table({"fast": fast, "slow": slow})
+    assert "at 6.0 min" in table and "| fast | 600 | 1.7000 | 1.4000 |" in table
+    assert "| slow | 180 | 1.6500 | 1.5000 |" in table
