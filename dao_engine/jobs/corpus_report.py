@@ -82,6 +82,20 @@ def _coverage(sources: Sequence[str]) -> list[str]:
     return lines
 
 
+def _train_split_note(sources: list[str]) -> list[str]:
+    if "mp_20/train_partial" in sources:
+        return [
+            "MP-20 train is here as recovered: **21,141 of its 27,136 crystals** (the rest have no",
+            "coordinates in the shared data), so MP-20 numbers of a model trained on this corpus are",
+            "close to, not one to one with, DiffCSP's (trained on all of MP-20 train).",
+        ]
+    return [
+        "**MP-20's train coordinates are not in this corpus** (only its first 1,000 rows), so",
+        "it stands in for the MP-20 train split, and every MP-20 number of a model trained on",
+        "it is not comparable one to one with DiffCSP's (trained on all of MP-20 train).",
+    ]
+
+
 def report_text(corpus: CrystalArrays, info: dict[str, Any], name: str) -> str:
     """The Markdown report."""
     n = corpus.num_atoms
@@ -90,14 +104,11 @@ def report_text(corpus: CrystalArrays, info: dict[str, Any], name: str) -> str:
     lines = [
         f"# General corpus (`{name}`)",
         "",
-        "Made by `python -m dao_engine.jobs.corpus_report` from the cached datasets. This is the",
-        "corpus of the shipped default model `resources/models/dao-p-general-cpu.pt` (see its",
-        "model card for the exact `dao train` command); `python -m dao_engine.jobs.prep` writes",
-        "the same corpus to `gpu_data/mp_20/train.npz` for GPU jobs.",
+        f"Made by `python -m dao_engine.jobs.corpus_report --corpus {name}` from the cached "
+        "datasets; `python -m dao_engine.jobs.prep` writes the same corpus to "
+        "`gpu_data/mp_20/train.npz` for GPU jobs.",
         "",
-        "**MP-20's train coordinates are not available here** (only its first 1,000 rows), so",
-        "the corpus stands in for the MP-20 train split, and every MP-20 number of a model",
-        "trained on it is not comparable one to one with DiffCSP's (trained on all of MP-20 train).",
+        *_train_split_note(list(info["sources"])),
         "",
         "## Size",
         "",
@@ -105,16 +116,17 @@ def report_text(corpus: CrystalArrays, info: dict[str, Any], name: str) -> str:
         "|---|---:|",
         src,
         "",
-        f"- joined: {info['joined']:,}; with ≤ {info['max_atoms']} atoms: "
-        f"{info['after_size_filter']:,}",
+        f"- joined: {info['joined']:,}; repeated ids dropped (the same material from two "
+        f"sources, first copy kept): {info.get('repeated_ids_dropped', 0):,}; with ≤ "
+        f"{info['max_atoms']} atoms: {info['after_size_filter']:,}",
+        f"- held out (the validation slice, removed like a test split): {info.get('holdout', 0):,}",
         f"- de-duplication (Algorithm 2) against {', '.join(info['exclude'])} "
         f"({', '.join(f'{v:,}' for v in info['exclude'].values())} crystals): dropped "
         f"{info['dropped_by_id']:,} by id and {info['dropped_by_structure']:,} by structure "
         f"(same reduced formula and StructureMatcher(stol=0.1, ltol=0.3, angle_tol=10); "
         f"{info['comparisons']:,} comparisons)",
         f"- **kept: {len(corpus):,} crystals, {int(n.sum()):,} atoms**",
-        f"- ids occurring more than once inside the corpus (the same material from two "
-        f"sources, e.g. MP-20 val and MPTS-52 val; not removed): {dup_ids:,}",
+        f"- ids occurring more than once inside the corpus: {dup_ids:,}",
         "",
         "## Atoms per cell",
         "",
