@@ -144,7 +144,9 @@ class PolymorphPanel(QWidget):
 
         cols = min(n, 4 if n > 6 else 3 if n > 4 else 2 if n > 1 else 1)
         rows = math.ceil(n / cols)
-        self.plotter = QtInteractor(self.grid_host, shape=(rows, cols), border=True)
+        self.plotter = QtInteractor(
+            self.grid_host, shape=(rows, cols), border=True, auto_update=False
+        )  # no 5 Hz render timer: this grid renders when it is rebuilt or the camera moves
         self.grid_layout.addWidget(self.plotter.interactor, 1)
         fg = render.foreground(self.dark)
         sizes = []

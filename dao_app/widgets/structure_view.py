@@ -89,7 +89,7 @@ class StructureView(QWidget):
         if render.vtk_usable():
             from pyvistaqt import QtInteractor
 
-            self.plotter = QtInteractor(self._stack)
+            self.plotter = QtInteractor(self._stack, auto_update=False)  # render on change only
             self.plotter.enable_anti_aliasing("ssaa")
             self._stack.addWidget(self.plotter.interactor)
         self.measure = MeasureTool(self)

@@ -104,7 +104,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dao_engine.jobs.curve_report")
     parser.add_argument("--curve", default=DEFAULT_CURVE)
     parser.add_argument("--out", default=DEFAULT_OUT)
+    parser.add_argument(
+        "--sizes", default=None, help="a folder of curves (one per model size): write a size table"
+    )
     args = parser.parse_args(argv)
+    if args.sizes:
+        curves = {p.stem: LearningCurve(p).rows() for p in sorted(Path(args.sizes).glob("*.jsonl"))}
+        out = Path(args.out).with_suffix(".md")
+        out.write_text(size_table(curves))
+        print(f"wrote {out}")
+        return 0
     rows = LearningCurve(args.curve).rows()
     if not rows:
         print(f"curve_report: no rows in {args.curve}", file=sys.stderr)
@@ -114,10 +123,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.with_suffix(".md").write_text(markdown(rows, out.with_suffix(".png").name))
     print(f"wrote {out.with_suffix('.png')} and {out.with_suffix('.md')}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def value_at(rows: Sequence[dict[str, Any]], key: str, x_key: str, x: float) -> float | None:
@@ -132,23 +137,28 @@ def value_at(rows: Sequence[dict[str, Any]], key: str, x_key: str, x: float) -> 
 def size_table(
     curves: dict[str, Sequence[dict[str, Any]]], x_key: str = "process_cpu_minutes"
 ) -> str:
-    """Markdown: validation loss of each model size at equal CPU minutes (the largest CPU time
-    every run reached, and half of it), with steps and parameters."""
-    reach = min(max(r.get(x_key) or 0.0 for r in rows) for rows in curves.values())
+    """Markdown: validation loss of each model size at equal CPU minutes (the most every run
+    reached, and half-way from the first measurement every run has), with the steps taken."""
+    xs = {
+        name: [r[x_key] for r in rows if r.get(x_key) is not None] for name, rows in curves.items()
+    }
+    reach = min(max(x) for x in xs.values())
+    early = (max(min(x) for x in xs.values()) + reach) / 2
     lines = [
-        f"| model | steps in {reach:.1f} CPU min | val loss at {reach / 2:.1f} min | "
+        f"| model | steps in {reach:.1f} CPU min | val loss at {early:.1f} min | "
         f"val loss at {reach:.1f} min |",
         "|---|---:|---:|---:|",
     ]
     for name, rows in curves.items():
-        half, full = (
-            value_at(rows, "val_loss", x_key, reach / 2),
-            value_at(rows, "val_loss", x_key, reach),
-        )
+        at_early = value_at(rows, "val_loss", x_key, early)
+        at_reach = value_at(rows, "val_loss", x_key, reach)
         steps = value_at(rows, "step", x_key, reach)
-        lines.append(
-            f"| {name} | {steps:,.0f} | {half:.4f} | {full:.4f} |"
-            if None not in (half, full, steps)
-            else f"| {name} | – | – | – |"
-        )
+        if None in (at_early, at_reach, steps):
+            lines.append(f"| {name} | – | – | – |")
+        else:
+            lines.append(f"| {name} | {steps:,.0f} | {at_early:.4f} | {at_reach:.4f} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

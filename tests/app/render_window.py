@@ -92,8 +92,26 @@ def check(checkpoint: str, workdir: Path) -> dict:
     result["png_bytes"] = window.view.export_png(workdir / "view.png").stat().st_size
     result["measured"] = _click_measure(window)
     result["gif_frames"] = _animation_frames(window, workdir)
+    result.update(_idle(window))
     window.close()
     return result
+
+
+def _idle(window) -> dict:
+    """CPU the idle window uses (fraction of one core over 3 s) and its active render timers."""
+    import time
+
+    from pyvistaqt import QtInteractor
+
+    settle(500)
+    cpu, wall = time.process_time(), time.perf_counter()
+    settle(3000)
+    plotters = [*window.findChildren(QtInteractor), window.view.plotter]
+    timers = sum(p.render_timer.isActive() for p in {id(p): p for p in plotters}.values())
+    return {
+        "idle_cpu_fraction": (time.process_time() - cpu) / (time.perf_counter() - wall),
+        "render_timers_active": timers,
+    }
 
 
 def _front_atoms(view) -> dict[str, int]:

@@ -75,3 +75,6 @@ def test_main_window_3d_view_draws_pixels(xvfb_display, tiny_checkpoint):
     measured = result["measured"]  # clicks on the front-most Na and Cl of rock salt
     assert measured["picks"] == measured["expected"], measured
     assert abs(measured["value"] - 2.82) < 1e-6 and "2.820 Å" in measured["text"]
+    # Render on change only: no 5 Hz timer redraws idle views (issue 14), yet pixels are drawn.
+    assert result["render_timers_active"] == 0
+    assert result["idle_cpu_fraction"] < 0.05, result["idle_cpu_fraction"]

@@ -275,5 +275,5 @@ def test_size_table_compares_at_equal_cpu_minutes():
     assert value_at(fast, "val_loss", "process_cpu_minutes", 6.0) == pytest.approx(1.4)
     assert value_at(fast, "val_loss", "process_cpu_minutes", 9.0) is None
     table = size_table({"fast": fast, "slow": slow})
-    assert "at 6.0 min" in table and "| fast | 600 | 1.7000 | 1.4000 |" in table
-    assert "| slow | 180 | 1.6500 | 1.5000 |" in table
+    assert "at 6.0 min" in table and "| fast | 600 | 1.6500 | 1.4000 |" in table
+    assert "| slow | 180 | 1.6250 | 1.5000 |" in table
