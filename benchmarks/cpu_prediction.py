@@ -52,6 +52,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="benchmarks/results/cpu_prediction.json")
     args = parser.parse_args()
+    from dao_engine.threads import configure_threads
+
+    configure_threads()  # the project's thread rule, as the CLI and the app apply it
     api.predict(api.PredictRequest(formula="NaCl", shots=1, steps=2, device=args.device))
     runs = []
     for item in args.formulas.split(","):
