@@ -32,7 +32,7 @@ from dao_engine.validation import check_cell_size, check_sampling_options
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Where the models shipped with DAO Studio live (listed with their sha256 in MODELS.json).
 MODELS_DIR = PROJECT_ROOT / "resources" / "models"
-DEFAULT_MODEL_NAME = "dao-p-general-cpu.pt"
+DEFAULT_MODEL_NAME = "dao-p-general-v2-cpu.pt"
 
 
 def default_model_path() -> Path:
