@@ -123,6 +123,7 @@ __all__ += [
 # --- Validation at the edges (options, output paths, structures) and verified CIF writing ---
 from dao_engine.crystal.sanity import StructureLimits, check_crystal  # noqa: E402
 from dao_engine.errors import OutputPathError  # noqa: E402
+from dao_engine.io.atomic import write_text_atomic  # noqa: E402
 from dao_engine.io.cif import WrittenCif, write_cif_checked  # noqa: E402
 from dao_engine.prediction_files import WrittenCandidate, write_candidates  # noqa: E402
 from dao_engine.validation import (  # noqa: E402
@@ -144,4 +145,5 @@ __all__ += [
     "check_sampling_options",
     "write_candidates",
     "write_cif_checked",
+    "write_text_atomic",
 ]

@@ -84,13 +84,23 @@ def is_plausible(crystal: Crystal) -> str:
     return check_validity(crystal) or ""
 
 
+def _refusal(crystal: Crystal) -> str:
+    """ "" when ``crystal`` may go to StructureMatcher, else why not (huge or absurd cell)."""
+    from dao_engine.evaluation.matching import matching_refusal
+
+    reason = matching_refusal(crystal.lattice, crystal.num_atoms)
+    name = f"'{crystal.label}'" if crystal.label else "the cell"
+    return f"{name} not matched: {reason}" if reason else ""
+
+
 def match(crystal: Crystal, reference: Crystal) -> MatchResult:
     """Compare ``crystal`` with ``reference`` (see the module docstring for the protocol).
 
     Never raises for odd generated structures: an implausible cell or a pymatgen failure
     gives ``MatchResult(False, None, error=...)``.
     """
-    reason = is_plausible(crystal) or is_plausible(reference)
+    reason = _refusal(crystal) or _refusal(reference) or is_plausible(crystal)
+    reason = reason or is_plausible(reference)
     if reason:
         return MatchResult(False, None, reason)
     from dao_engine.io.convert import structure_from_crystal

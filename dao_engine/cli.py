@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
@@ -155,18 +156,17 @@ def _density(crystal) -> float:  # type: ignore[no-untyped-def]
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from dao_engine.errors import CheckpointError
-    from dao_engine.io.checkpoint import load_checkpoint
+    from pathlib import Path
 
-    data = load_checkpoint(args.checkpoint)
+    from dao_engine.io.checkpoint import load_checkpoint
+    from dao_engine.models.loading import check_weights_fit, configs_from_checkpoint
+
+    data = load_checkpoint(args.checkpoint)  # schema checked: a broken file exits 2 here
+    config, _ = configs_from_checkpoint(data, Path(args.checkpoint))
+    check_weights_fit(data, Path(args.checkpoint), config)
     weights = data["model"]
-    try:
-        n_params = sum(v.numel() for v in weights.values() if v.is_floating_point())
-        dtype = next(iter(weights.values())).dtype
-    except (AttributeError, TypeError, StopIteration):
-        raise CheckpointError(
-            f"'{args.checkpoint}' is broken: its 'model' entry holds no weight tensors"
-        ) from None
+    n_params = sum(v.numel() for v in weights.values() if v.is_floating_point())
+    dtype = next(iter(weights.values())).dtype
     print(f"checkpoint      {args.checkpoint}")
     print(f"kind            {data['kind']}  (schema v{data['schema_version']})")
     print(f"step            {data.get('step', 0)}")
@@ -237,7 +237,8 @@ def _structure_warnings_as_one_line() -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    """The message on one line, without ANSI colour codes."""
+    return " ".join(re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", str(exc)).split())
 
 
 def _dispatch(args: argparse.Namespace) -> int:

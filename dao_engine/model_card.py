@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from dao_engine.io.atomic import write_text_atomic
 from dao_engine.io.checkpoint import load_checkpoint
 
 
@@ -94,5 +95,5 @@ def write_card(
 ) -> Path:
     """Write the card to ``out`` (default: the checkpoint's path with ``.md``)."""
     target = Path(out) if out else Path(checkpoint).with_suffix(".md")
-    target.write_text(card_text(checkpoint, metrics, notes))
+    write_text_atomic(target, card_text(checkpoint, metrics, notes))
     return target

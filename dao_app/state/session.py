@@ -184,10 +184,8 @@ def session_from_dict(data: dict[str, Any], where: str = "session") -> Session:
 def save_session(session: Session, path: str | os.PathLike[str]) -> Path:
     """Write ``session`` to ``path`` atomically (a crash mid-write keeps the old file)."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_text(json.dumps(session_to_dict(session)), encoding="utf-8")
-        os.replace(tmp, path)
+        api.write_text_atomic(path, json.dumps(session_to_dict(session)))
     except OSError as exc:
         raise SessionFileError(
             f"cannot write the session to '{path}': {exc.strerror or exc}; choose another folder"

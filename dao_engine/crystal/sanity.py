@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dao_engine.crystal.elements import element_symbol
-from dao_engine.crystal.structure import Crystal
+from dao_engine.crystal.structure import Crystal, nearest_pair
 from dao_engine.errors import StructureParseError, StructureWarning
 
 __all__ = ["StructureLimits", "check_cell_parameters", "check_crystal", "closest_pair"]
@@ -124,25 +124,11 @@ def _check_lattice(crystal: Crystal, where: str, limits: StructureLimits) -> Non
 
 
 def closest_pair(crystal: Crystal, threshold: float) -> tuple[int, int, float] | None:
-    """The closest pair of atoms (i < j, distance Å) nearer than ``threshold``, else None.
+    """The closest pair of atoms (i ≤ j, distance Å) when nearer than ``threshold``, else None.
 
     Periodic images within one cell in each direction are included (an atom near its own image
-    counts as i == j). Memory is linear in the atom count (a KD-tree over 27 images).
+    counts as i == j). Memory is linear in the atom count (see :func:`nearest_pair`), also when
+    many atoms sit on one spot.
     """
-    from scipy.spatial import cKDTree
-
-    shifts = np.array([[i, j, k] for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)])
-    n = crystal.num_atoms
-    images = ((crystal.frac[None, :, :] + shifts[:, None, :]) @ crystal.lattice).reshape(-1, 3)
-    tree = cKDTree(images)
-    home = crystal.cartesian
-    best: tuple[int, int, float] | None = None
-    for i, neighbours in enumerate(tree.query_ball_point(home, threshold)):
-        for flat in neighbours:
-            j = flat % n
-            if flat == 13 * n + i:  # the atom itself (zero shift is index 13)
-                continue
-            d = float(np.linalg.norm(images[flat] - home[i]))
-            if best is None or d < best[2]:
-                best = (min(i, j), max(i, j), d)
-    return best
+    pair = nearest_pair(crystal.lattice, crystal.frac)
+    return pair if pair is not None and pair[2] < threshold else None

@@ -16,6 +16,29 @@ import numpy as np
 from dao_engine.crystal.elements import element_symbol
 from dao_engine.errors import StructureParseError
 
+#: Above this many atoms, distance checks use a KD-tree instead of all pairs (O(N²) memory).
+BRUTE_FORCE_ATOMS = 64
+
+_SHIFTS = np.array([[i, j, k] for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)])
+
+
+def nearest_pair(lattice: np.ndarray, frac: np.ndarray) -> tuple[int, int, float] | None:
+    """The closest two atoms (i ≤ j, distance Å) over periodic images (−1, 0, 1)³, or None for
+    an empty cell; an atom near its own image counts as i == j. Memory and time grow as N log N
+    (a KD-tree over the 27 images, two nearest neighbours per atom)."""
+    from scipy.spatial import cKDTree
+
+    n = len(frac)
+    if n == 0:
+        return None
+    images = ((frac[None, :, :] + _SHIFTS[:, None, :]) @ lattice).reshape(-1, 3)
+    dist, index = cKDTree(images).query(frac @ lattice, k=2)
+    first_is_self = index[:, 0] == 13 * n + np.arange(n)  # the zero shift is image 13
+    d = np.where(first_is_self, dist[:, 1], dist[:, 0])
+    j = np.where(first_is_self, index[:, 1], index[:, 0]) % n
+    i = int(np.argmin(d))
+    return min(i, int(j[i])), max(i, int(j[i])), float(d[i])
+
 
 @dataclass(frozen=True, eq=False)
 class Crystal:
@@ -100,7 +123,14 @@ class Crystal:
         return Crystal(self.lattice, self.frac, self.species, label, dict(self.properties))
 
     def min_interatomic_distance(self) -> float:
-        """Smallest distance in Å between two atoms, over periodic images (−1, 0, 1)³; inf for 1 atom."""
+        """Smallest distance in Å between two atoms, over periodic images (−1, 0, 1)³.
+
+        Up to :data:`BRUTE_FORCE_ATOMS` atoms all pairs are compared (memory ~ 650·N² bytes);
+        above, a KD-tree (:func:`nearest_pair`) keeps memory linear in N.
+        """
+        if self.num_atoms > BRUTE_FORCE_ATOMS:
+            pair = nearest_pair(self.lattice, self.frac)
+            return float("inf") if pair is None else pair[2]
         shifts = np.array([[i, j, k] for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)])
         delta = self.frac[None, :, :] - self.frac[:, None, :]
         delta -= np.round(delta)

@@ -30,6 +30,11 @@ _Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 _MATCHER: Any = None  # one StructureMatcher per process
 
+#: Cells beyond these are not given to StructureMatcher (a 1e9 Å cell grew it to 23 GB).
+MAX_MATCH_ATOMS = 500
+MAX_MATCH_EDGE = 1_000.0  # Å
+MAX_MATCH_VOLUME_PER_ATOM = 1_000.0  # Å³
+
 
 @dataclass(frozen=True)
 class MatchOutcome:
@@ -67,8 +72,39 @@ def _matcher() -> Any:
     return _MATCHER
 
 
+def matching_refusal(lattice: np.ndarray, num_atoms: int) -> str | None:
+    """None when a cell can go to StructureMatcher, else why not (its memory and time grow
+    without bound on huge or absurd cells: more than :data:`MAX_MATCH_ATOMS` atoms, a lattice
+    vector over :data:`MAX_MATCH_EDGE` Å, more than :data:`MAX_MATCH_VOLUME_PER_ATOM` Å³ per
+    atom, or a non-finite or degenerate lattice). Checked in microseconds, before pymatgen."""
+    lattice = np.asarray(lattice, dtype=float)
+    if num_atoms < 1:
+        return "an empty cell cannot be matched"
+    if num_atoms > MAX_MATCH_ATOMS:
+        return f"{num_atoms} atoms; matching is limited to {MAX_MATCH_ATOMS} atoms per cell"
+    if not np.isfinite(lattice).all():
+        return "the lattice has non-finite entries"
+    edge = float(np.linalg.norm(lattice, axis=1).max())
+    if edge > MAX_MATCH_EDGE:
+        return f"a lattice vector is {edge:.3g} Å long; matching is limited to {MAX_MATCH_EDGE:g} Å"
+    volume = abs(float(np.linalg.det(lattice))) / num_atoms
+    if not volume > 0:
+        return "the lattice is degenerate (zero volume)"
+    if volume > MAX_MATCH_VOLUME_PER_ATOM:
+        return (
+            f"{volume:.3g} Å³ per atom; matching is limited to "
+            f"{MAX_MATCH_VOLUME_PER_ATOM:g} Å³ per atom"
+        )
+    return None
+
+
 def _match_arrays(pair: tuple[_Arrays, _Arrays]) -> MatchOutcome:
-    """Worker: match one (prediction, reference) pair."""
+    """Worker: match one (prediction, reference) pair; a cell refused by
+    :func:`matching_refusal` is a miss with that reason, without calling pymatgen."""
+    for lattice, _frac, species in pair:
+        reason = matching_refusal(lattice, len(species))
+        if reason:
+            return MatchOutcome(None, f"not matched: {reason}")
     try:
         result = _matcher().get_rms_dist(_structure(pair[0]), _structure(pair[1]))
     except Exception as exc:  # noqa: BLE001 — a matcher failure is a miss, reported by the caller

@@ -2,7 +2,8 @@
 
 Files are read defensively: regular files only (a FIFO, a device or a folder is refused before
 it is opened), at most :attr:`StructureLimits.max_bytes` (also after gzip decompression), a
-UTF-8 byte-order mark dropped and CRLF / CR line ends turned into LF. Writes are atomic.
+UTF-8 byte-order mark dropped and CRLF / CR line ends turned into LF. Writes are atomic
+(:func:`dao_engine.io.atomic.write_text_atomic`, re-exported here).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import gzip
 import io
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from dao_engine.crystal.sanity import StructureLimits
 from dao_engine.errors import StructureParseError
+from dao_engine.io.atomic import write_text_atomic  # noqa: F401 — re-exported for callers
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -91,27 +92,3 @@ def load_text(source: str | Path, kind: str) -> tuple[str, str]:
     if b"\x00" in data[:65536]:
         raise StructureParseError(f"{path}: binary data, not a {kind} text file")
     return normalise_text(data.decode("utf-8", errors="replace")), str(path)
-
-
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename, so a kill or a
-    full disk leaves the old file or the new one, never half of one. OSError on failure."""
-    path = Path(path)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a plain write respects umask
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current

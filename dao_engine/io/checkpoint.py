@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from dao_engine.errors import CheckpointError
 SCHEMA = "dao-studio-checkpoint"
 SCHEMA_VERSION = 1
 KINDS = ("dao-g", "dao-p")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 
 
 def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> Path:
@@ -60,9 +62,8 @@ def load_checkpoint(
         ValueError,
         OSError,
     ) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(
-            f"'{path}' is corrupt or not a DAO Studio checkpoint ({first[:160]}); "
+            f"'{path}' is corrupt or not a DAO Studio checkpoint ({short_reason(exc)}); "
             "re-download or re-train it"
         ) from exc
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
@@ -76,10 +77,86 @@ def load_checkpoint(
             f"'{path}' has checkpoint schema {version}, newer than this DAO Studio ({SCHEMA_VERSION}); "
             "update DAO Studio"
         )
+    validate_schema(data, path)
+    return data
+
+
+def validate_schema(data: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Check every field's presence and type; the first fault is a :class:`CheckpointError`.
+
+    Required: ``kind`` one of :data:`KINDS`, ``model_config`` and ``diffusion_config`` dicts,
+    ``model`` a non-empty dict of named tensors. Optional (absent or None allowed): ``ema`` like
+    ``model``; ``train_config``, ``metadata``, ``energy_normalisation``, ``optimizer`` dicts;
+    ``step`` a whole number ≥ 0. Shapes against the config are checked where the model is built
+    (:func:`dao_engine.models.loading.check_weights_fit`).
+    """
     missing = [k for k in ("kind", "model_config", "diffusion_config", "model") if k not in data]
     if missing:
         raise CheckpointError(f"'{path}' lacks required entries {missing}; it is incomplete")
-    return data
+    if data["kind"] not in KINDS:
+        raise CheckpointError(
+            f"'{path}' is of unknown kind {_show(data['kind'])}; expected one of {', '.join(KINDS)}"
+        )
+    for key in ("model_config", "diffusion_config"):
+        _require_type(data, key, dict, path, "a dict of settings")
+    for key in ("train_config", "metadata", "energy_normalisation", "optimizer"):
+        if data.get(key) is not None:
+            _require_type(data, key, dict, path, "a dict")
+    step = data.get("step", 0)
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise CheckpointError(f"'{path}' has step {_show(step)}; expected a whole number ≥ 0")
+    _require_state_dict(data["model"], "model", path)
+    if data.get("ema") is not None:
+        _require_state_dict(data["ema"], "ema", path)
+
+
+def _require_type(
+    data: dict[str, Any], key: str, kind: type, path: str | os.PathLike[str], what: str
+) -> None:
+    """Raise CheckpointError unless ``data[key]`` is an instance of ``kind``."""
+    value = data[key]
+    if not isinstance(value, kind):
+        raise CheckpointError(
+            f"'{path}' is broken: '{key}' is a {type(value).__name__}, expected {what}"
+        )
+
+
+def _require_state_dict(weights: Any, key: str, path: str | os.PathLike[str]) -> None:
+    """Raise CheckpointError unless ``weights`` is a non-empty dict of str → tensor."""
+    if not isinstance(weights, dict):
+        raise CheckpointError(
+            f"'{path}' is broken: '{key}' is a {type(weights).__name__}, "
+            "expected a dict of weight tensors"
+        )
+    if not weights:
+        raise CheckpointError(f"'{path}' is broken: '{key}' holds no weight tensors")
+    for name, value in weights.items():
+        if not isinstance(name, str) or not isinstance(value, torch.Tensor):
+            raise CheckpointError(
+                f"'{path}' is broken: '{key}' entry {_show(name)} is a "
+                f"{type(value).__name__}, expected a tensor"
+            )
+
+
+def _show(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` clipped at a word boundary, for messages."""
+    return clip(repr(value), limit)
+
+
+def clip(text: str, limit: int = 160) -> str:
+    """``text`` without ANSI codes, on one line, cut at a word boundary to ≤ ``limit`` chars."""
+    text = " ".join(_ANSI.sub("", text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
+
+
+def short_reason(exc: BaseException, limit: int = 160) -> str:
+    """The first line of ``exc`` (or its type's name), clipped by :func:`clip`."""
+    lines = str(exc).strip().splitlines()
+    return clip(lines[0] if lines else type(exc).__name__, limit)
 
 
 def inference_payload(

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Literal
 from dao_engine.crystal.elements import MAX_ATOMIC_NUMBER
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import StructureParseError
-from dao_engine.io._source import file_stem, is_inline_text, load_text, write_text_atomic
+from dao_engine.io._source import file_stem, is_inline_text, load_text
+from dao_engine.io.atomic import write_text_atomic
 from dao_engine.io.cif_prescan import prescan_block
 from dao_engine.io.cif_symmetry import WrittenCif, build_cif
 from dao_engine.io.convert import crystal_from_structure

@@ -26,6 +26,7 @@ from dao_engine.crystal.elements import atomic_number, element_symbol, is_elemen
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import StructureParseError
 from dao_engine.io._source import file_stem, is_inline_text, load_text
+from dao_engine.io.atomic import write_text_atomic
 
 __all__ = ["read_poscar", "write_poscar", "poscar_text"]
 
@@ -80,9 +81,9 @@ def poscar_text(crystal: Crystal, comment: str | None = None) -> str:
 
 
 def write_poscar(crystal: Crystal, path: str | Path, comment: str | None = None) -> str:
-    """Write :func:`poscar_text` to ``path`` (UTF-8; OSError on failure) and return the text."""
+    """Write :func:`poscar_text` to ``path`` (UTF-8, atomically: temp file + rename; OSError on failure) and return the text."""
     text = poscar_text(crystal, comment)
-    Path(path).write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)
     return text
 
 

@@ -26,6 +26,7 @@ from dao_engine.crystal.elements import MAX_ATOMIC_NUMBER, atomic_number, elemen
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import StructureParseError
 from dao_engine.io._source import file_stem, is_inline_text, load_text
+from dao_engine.io.atomic import write_text_atomic
 
 __all__ = ["read_xyz", "write_xyz", "xyz_text"]
 
@@ -70,9 +71,9 @@ def xyz_text(crystals: Crystal | Sequence[Crystal]) -> str:
 
 
 def write_xyz(crystals: Crystal | Sequence[Crystal], path: str | Path) -> str:
-    """Write :func:`xyz_text` to ``path`` (UTF-8; OSError on failure) and return the text."""
+    """Write :func:`xyz_text` to ``path`` (UTF-8, atomically: temp file + rename; OSError on failure) and return the text."""
     text = xyz_text(crystals)
-    Path(path).write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)
     return text
 
 

@@ -24,6 +24,9 @@ from dao_engine.models.embeddings import (
 )
 from dao_engine.models.layers import CrysformerBlock
 
+#: :attr:`Crysformer.atom_limit` is never below this many atoms per cell.
+ATOM_LIMIT_FLOOR = 64
+
 
 @dataclass(frozen=True)
 class CrysformerConfig:
@@ -93,6 +96,14 @@ class Crysformer(nn.Module):
         self.lattice_head = _mlp(c.width, 9)
         self.energy_head = _mlp(c.width, 1) if c.energy_head else None
 
+    @property
+    def atom_limit(self) -> int:
+        """Most atoms per cell :meth:`forward` accepts: ``max(2 · max_atoms, 64)``. The model is
+        trained up to ``max_atoms``; evaluation may extrapolate to somewhat larger test cells
+        (the runner notes them), but a huge cell is refused instead of allocating its O(N²)
+        pair features (a 2,000-atom cell needs gigabytes)."""
+        return max(2 * self.config.max_atoms, ATOM_LIMIT_FLOOR)
+
     def forward(
         self, lattice: torch.Tensor, frac: torch.Tensor, species: torch.Tensor, t: torch.Tensor
     ) -> CrysformerOutput:
@@ -101,7 +112,10 @@ class Crysformer(nn.Module):
         maskf = mask[..., None].to(lattice.dtype)
         crystal_input = self.time(t) + self.cell(lattice_invariants(lattice))
         h = self.element(species) + crystal_input[:, None, :]
-        edges = self.edge_encoder(edge_features(lattice, frac, self.config.fourier_frequencies))
+        features = edge_features(
+            lattice, frac, self.config.fourier_frequencies, max_atoms=self.atom_limit
+        )
+        edges = self.edge_encoder(features)
         for block in self.blocks:
             h = block(h, edges, mask)
         h = self.final_norm(h)

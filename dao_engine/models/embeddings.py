@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from dao_engine.crystal.elements import MAX_ATOMIC_NUMBER
+from dao_engine.errors import ConfigError
 
 # (descriptor, lowest, highest, bins, log-scale) for continuous descriptors, as in CGCNN.
 _CONTINUOUS = (
@@ -125,8 +126,13 @@ def lattice_invariants(lattice: torch.Tensor) -> torch.Tensor:
     return torch.cat([lengths / 10.0, cos, volume[:, None] ** (1 / 3) / 10.0], dim=-1)
 
 
-def edge_features(lattice: torch.Tensor, frac: torch.Tensor, frequencies: int) -> torch.Tensor:
+def edge_features(
+    lattice: torch.Tensor, frac: torch.Tensor, frequencies: int, max_atoms: int | None = None
+) -> torch.Tensor:
     """Eq. (5) inputs before normalisation: Gram matrix ‖ Fourier features of f_j − f_i.
+
+    Memory is O(B·N²·K); with ``max_atoms`` a cell of more atoms raises :class:`ConfigError`
+    before anything is allocated.
 
     Args:
         lattice: (B, 3, 3) Å, rows are lattice vectors. Its Gram matrix G = L Lᵀ (Å²) is
@@ -137,6 +143,11 @@ def edge_features(lattice: torch.Tensor, frac: torch.Tensor, frequencies: int) -
     Returns:
         (B, N, N, 6 + 6K): the 6 independent Gram entries (scaled by 1/100 Å²), then Fourier terms.
     """
+    if max_atoms is not None and frac.shape[1] > max_atoms:
+        raise ConfigError(
+            f"a cell of {frac.shape[1]} atoms is too large for this model (at most {max_atoms}: "
+            "its pair features grow as the square of the atom count)"
+        )
     gram = lattice @ lattice.transpose(1, 2)
     iu = torch.triu_indices(3, 3, device=lattice.device)
     gram_flat = gram[:, iu[0], iu[1]] / 100.0  # (B, 6)

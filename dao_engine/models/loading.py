@@ -10,8 +10,9 @@ import torch
 
 from dao_engine.diffusion.joint import DiffusionConfig, JointDiffusion
 from dao_engine.errors import CheckpointError
-from dao_engine.io.checkpoint import load_checkpoint
+from dao_engine.io.checkpoint import clip, load_checkpoint, short_reason, validate_schema
 from dao_engine.models.crysformer import Crysformer, CrysformerConfig
+from dao_engine.models.embeddings import element_feature_table
 
 
 @dataclass
@@ -47,15 +48,77 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
     return torch.device(name)
 
 
+def configs_from_checkpoint(
+    data: dict[str, Any], path: Path
+) -> tuple[CrysformerConfig, DiffusionConfig]:
+    """The network and diffusion configs of a checkpoint, every field of the right type."""
+    model_cfg = _typed_fields(data["model_config"], CrysformerConfig, "model_config", path)
+    diff_cfg = _typed_fields(data["diffusion_config"], DiffusionConfig, "diffusion_config", path)
+    try:
+        return CrysformerConfig(**model_cfg), DiffusionConfig(**diff_cfg)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(
+            f"'{path}' has an unreadable configuration: {short_reason(exc)}"
+        ) from exc
+
+
+_TYPE_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "a text"}
+
+
+def _typed_fields(values: dict[str, Any], cls: type, key: str, path: Path) -> dict[str, Any]:
+    """The entries of ``values`` that are fields of dataclass ``cls``, each checked against the
+    type of the field's default (an int is accepted for a float; a bool only for a bool)."""
+    known: dict[str, Any] = {}
+    for name, spec in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
+        if name not in values:
+            continue
+        value, want = values[name], type(spec.default)
+        ok = isinstance(value, want) and (want is bool or not isinstance(value, bool))
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        if not ok:
+            raise CheckpointError(
+                f"'{path}' is broken: {key}['{name}'] is {clip(repr(value), 40)}, "
+                f"expected {_TYPE_WORDS.get(want, want.__name__)}"
+            )
+        known[name] = value
+    return known
+
+
+def check_weights_fit(data: dict[str, Any], path: Path, config: CrysformerConfig) -> None:
+    """Compare the names and shapes of the checkpoint's weights (EMA too) with the network its
+    config describes, built on the meta device (no memory); CheckpointError at the first misfit."""
+    element_feature_table()  # fill its cache with real tensors, not meta ones
+    with torch.device("meta"):
+        expected = {k: tuple(v.shape) for k, v in Crysformer(config).state_dict().items()}
+    for key in ("model", "ema"):
+        weights = data.get(key)
+        if not weights:
+            continue
+        missing = sorted(set(expected) - set(weights))
+        extra = sorted(set(weights) - set(expected))
+        if missing or extra:
+            which = f"lacks '{missing[0]}'" if missing else f"has an unexpected '{extra[0]}'"
+            raise CheckpointError(
+                f"'{path}' weights do not fit its configuration: '{key}' {which} "
+                f"({len(missing)} missing, {len(extra)} unexpected)"
+            )
+        for name, shape in expected.items():
+            got = tuple(weights[name].shape)
+            if got != shape:
+                raise CheckpointError(
+                    f"'{path}' weights do not fit its configuration: '{key}' "
+                    f"'{name}' has shape {list(got)}, the config needs {list(shape)}"
+                )
+
+
 def model_from_checkpoint(
     data: dict[str, Any], path: Path, device: torch.device, use_ema: bool = True
 ) -> LoadedModel:
-    """Instantiate the network from a validated checkpoint dict."""
-    try:
-        config = CrysformerConfig.from_dict(data["model_config"])
-        diffusion = JointDiffusion(DiffusionConfig(**data["diffusion_config"]))
-    except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"'{path}' has an unreadable configuration: {exc}") from exc
+    """Instantiate the network from a checkpoint dict checked by :func:`validate_schema`."""
+    validate_schema(data, path)
+    config, diffusion_config = configs_from_checkpoint(data, path)
+    check_weights_fit(data, path, config)
     weights: dict[str, torch.Tensor] = data["ema"] if use_ema and data.get("ema") else data["model"]
     model = Crysformer(config)
     try:
@@ -64,11 +127,11 @@ def model_from_checkpoint(
         )
     except RuntimeError as exc:
         raise CheckpointError(
-            f"'{path}' weights do not fit its configuration: {str(exc)[:200]}"
+            f"'{path}' weights do not fit its configuration: {short_reason(exc, 200)}"
         ) from exc
     return LoadedModel(
         model=model.to(device).eval(),
-        diffusion=diffusion,
+        diffusion=JointDiffusion(diffusion_config),
         kind=str(data["kind"]),
         path=path,
         step=int(data.get("step", 0)),

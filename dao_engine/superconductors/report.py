@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from dao_engine.io.atomic import write_text_atomic
 from dao_engine.superconductors.crossval import CrossValidation
 from dao_engine.superconductors.data import CASE_STUDY_TC
 from dao_engine.superconductors.ensemble import TcPrediction
@@ -105,7 +106,7 @@ def case_record(
 
 def write_json(path: Path, record: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(record, indent=2) + "\n")
     return path
 
 

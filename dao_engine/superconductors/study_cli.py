@@ -11,6 +11,7 @@ from typing import Any
 
 from dao_engine.datasets.registry import load_dataset
 from dao_engine.datasets.settings import data_root
+from dao_engine.io.atomic import write_text_atomic
 from dao_engine.model_card import git_commit, hardware_name
 from dao_engine.models.loading import load_model
 from dao_engine.superconductors.card import ensemble_card
@@ -100,7 +101,7 @@ def run_study_command(args: argparse.Namespace) -> int:
     write_json(results / "tc_case_studies.json", cases)
     report = Path(args.report)
     plot = plot_parity(result, report.with_name(report.stem + "_parity.png"))
-    report.write_text(markdown_report(cv, cases, plot.name))
+    write_text_atomic(report, markdown_report(cv, cases, plot.name))
     ensemble = save_ensemble(
         args.ensemble_out,
         result.shipped.heads,
@@ -113,7 +114,7 @@ def run_study_command(args: argparse.Namespace) -> int:
         },
     )
     card = ensemble.with_suffix(".md")
-    card.write_text(ensemble_card(cv, cases, ensemble))
+    write_text_atomic(card, ensemble_card(cv, cases, ensemble))
     print(
         f"wrote {results / 'tc_cv.json'}, {results / 'tc_case_studies.json'}, {report}, {plot}, "
         f"{ensemble} and its card {card}"

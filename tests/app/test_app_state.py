@@ -210,3 +210,20 @@ def test_app_core_is_qt_free():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_failed_session_save_keeps_the_old_file(tmp_path, monkeypatch, crystals):
+    from dao_engine.io import atomic
+
+    session = Session(candidates=_list_with(crystals["nacl"]), inputs={"formula": "NaCl"})
+    path = save_session(session, tmp_path / "a.daosession")
+    before = path.read_bytes()
+    session.inputs["formula"] = "KCl"
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", fail)
+    with pytest.raises(SessionFileError, match="No space left"):
+        save_session(session, path)
+    assert path.read_bytes() == before and list(tmp_path.iterdir()) == [path]
