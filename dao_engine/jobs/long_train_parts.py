@@ -10,8 +10,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from dao_engine.errors import ConfigError
 from dao_engine.events import StopCheck
-from dao_engine.jobs.corpus import CORPORA, EXCLUDE, named_corpus, validation_slice
+from dao_engine.jobs.corpus import (
+    CORPORA,
+    EXCLUDE,
+    HOLDS_OUT_VALIDATION,
+    named_corpus,
+    validation_slice,
+)
 from dao_engine.jobs.train_phase import ModelSettings, build_trainer, train_until
 from dao_engine.model_card import git_commit, hardware_name
 from dao_engine.models.loading import LoadedModel, resolve_device
@@ -20,6 +27,7 @@ from dao_engine.training.curve import LearningCurve, one_shot_match_rate, valida
 from dao_engine.training.data import training_set_from_arrays
 from dao_engine.training.distributed import DistContext
 from dao_engine.training.energy import EnergyNormalisation
+from dao_engine.training.loop import learning_rate
 
 
 class LongRun:
@@ -38,6 +46,11 @@ class LongRun:
         """Build the corpus (cached), the trainer (resumed when the checkpoint exists) and the
         validation slice."""
         a = self.args
+        if a.corpus not in HOLDS_OUT_VALIDATION:  # its curve would measure crystals it trains on
+            raise ConfigError(
+                f"corpus {a.corpus!r} does not hold the validation slice out; the learning curve "
+                f"needs one of {', '.join(HOLDS_OUT_VALIDATION)}"
+            )
         corpus, info = named_corpus(a.corpus)
         self.val = validation_slice()
         self.corpus_info = info
@@ -138,7 +151,7 @@ class LongRun:
             "train_loss": round(float(np.mean(self.losses)), 5) if self.losses else None,
             "val_loss": round(val["total"], 5),
             "val_parts": {k: round(v, 5) for k, v in val.items() if k != "total"},
-            "lr": _lr(trainer),
+            "lr": learning_rate(trainer.config, trainer.step),
             "val_match_1shot": None,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "commit": trainer.metadata.get("commit"),
@@ -194,12 +207,6 @@ class LongRun:
             "wall_s": round(time.monotonic() - self.run_started, 1),
             "checkpoint": str(self.checkpoint),
         }
-
-
-def _lr(trainer: Any) -> float:
-    from dao_engine.training.loop import learning_rate
-
-    return learning_rate(trainer.config, trainer.step)
 
 
 def _argv_tail() -> list[str]:

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import torch
 
-from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.diffusion import JointDiffusion
 from dao_engine.errors import CancelledError
 from dao_engine.io.checkpoint import load_checkpoint, save_checkpoint
@@ -208,7 +207,6 @@ def test_driver_checkpoint_is_compact_and_loads_for_sampling(tmp_path):
     from dao_engine.models.loading import load_model
 
     assert load_model(tmp_path / "run.pt", "cpu").kind == "dao-p"
-    assert isinstance(CrystalArrays, type)
 
 
 def _row(step: int, match: float | None, total: int = 1000) -> dict:
@@ -277,3 +275,13 @@ def test_size_table_compares_at_equal_cpu_minutes():
     table = size_table({"fast": fast, "slow": slow})
     assert "at 6.0 min" in table and "| fast | 600 | 1.6500 | 1.4000 |" in table
     assert "| slow | 180 | 1.6250 | 1.5000 |" in table
+
+
+def test_train_long_refuses_a_corpus_that_trains_on_the_validation_slice(tmp_path):
+    from dao_engine.errors import ConfigError
+    from dao_engine.jobs.long_train import build_parser
+    from dao_engine.jobs.long_train_parts import LongRun
+
+    args = build_parser().parse_args(["--corpus", "default", "--curve", str(tmp_path / "c")])
+    with pytest.raises(ConfigError, match="does not hold the validation slice out"):
+        LongRun(args, lambda: False).start()
