@@ -93,10 +93,54 @@ __all__ += [
     "volume_per_atom",
 ]
 
+# --- Physical plausibility of any crystal (distances vs radii, volume vs composition, lattice) ---
+from dao_engine.crystal.plausibility import plausibility_problem  # noqa: E402
+
+__all__ += ["plausibility_problem"]
+
 # --- Relaxation of single candidates (DAO-P energy or CHGNet) ---
 from dao_engine.relaxation_api import Relaxed, relax_crystal  # noqa: E402
 
 __all__ += ["Relaxed", "relax_crystal"]
+
+# --- After sampling: known structures, substitution templates, relax-and-rank into polymorphs ---
+from dao_engine.known.library import ATTRIBUTION as LIBRARY_ATTRIBUTION  # noqa: E402
+from dao_engine.known.library import LibraryError  # noqa: E402
+from dao_engine.ranking.pipeline import (  # noqa: E402
+    SourceSwitches,
+    chgnet_available,
+    file_name,
+    gather,
+    library_sources,
+)
+from dao_engine.ranking.relax_rank import (  # noqa: E402
+    RANK_ENERGIES,
+    RELAX_BACKENDS,
+    RankedCandidate,
+    RankedResult,
+    RelaxProgress,
+    RelaxRankSettings,
+    relax_and_rank_iter,
+)
+from dao_engine.ranking.sources import SourcedCandidate  # noqa: E402
+
+__all__ += [
+    "LIBRARY_ATTRIBUTION",
+    "RANK_ENERGIES",
+    "RELAX_BACKENDS",
+    "LibraryError",
+    "RankedCandidate",
+    "RankedResult",
+    "RelaxProgress",
+    "RelaxRankSettings",
+    "SourceSwitches",
+    "SourcedCandidate",
+    "chgnet_available",
+    "file_name",
+    "gather",
+    "library_sources",
+    "relax_and_rank_iter",
+]
 
 # --- Superconducting T_c (ensemble of five cross-validated heads on DAO-P's crystal feature) ---
 from dao_engine.superconductors.ensemble import TcPrediction  # noqa: E402

@@ -20,6 +20,8 @@ import torch
 
 from dao_engine.crystal.batch import CrystalBatch
 from dao_engine.crystal.composition import parse_formula, species_for_formula
+from dao_engine.crystal.plausibility import MAX_VOLUME_PER_ATOM  # noqa: F401 (re-exported)
+from dao_engine.crystal.plausibility import plausibility_problem
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import CheckpointError, ConfigError, DaoError
 from dao_engine.events import SampleStep, StopCheck
@@ -129,8 +131,9 @@ class PredictRequest:
 @dataclass(frozen=True)
 class Candidate:
     """One generated structure; ``energy_per_atom`` is the DAO-P prediction (eV/atom) or None;
-    ``problem`` is None for a plausible crystal, else why it is not (collapsed or exploded cell,
-    overlapping atoms)."""
+    ``problem`` is None for a plausible crystal, else why it is not (degenerate or exploded
+    cell, atoms closer than their radii allow, volume far from the composition's estimate; see
+    :func:`sample_problem`)."""
 
     crystal: Crystal
     shot: int
@@ -276,16 +279,16 @@ def predict_iter(
     )
 
 
-#: A generated cell this loose (Å³ per atom) is a failed sample, not a crystal.
-MAX_VOLUME_PER_ATOM = 500.0
-
-
 def sample_problem(crystal: Crystal) -> str | None:
-    """None for a plausible sample, else the reason (protocol validity plus an exploded cell)."""
-    volume = crystal.volume / crystal.num_atoms
-    if not volume == volume or volume > MAX_VOLUME_PER_ATOM:
-        return f"exploded cell ({volume:.3g} Å³/atom)"
-    return check_validity(crystal)
+    """None for a plausible sample, else the reason: physical plausibility (degenerate or
+    exploded cell, atoms closer than their radii allow, volume far from the composition's; see
+    :mod:`dao_engine.crystal.plausibility`), then the benchmark's protocol validity."""
+    return plausibility_problem(crystal) or check_validity(crystal)
+
+
+def _energy_key(energy: float | None) -> float:
+    """Sort key: a missing or non-finite energy (eV/atom) ranks last within its group."""
+    return energy if energy is not None and energy == energy else float("inf")
 
 
 def _result(
@@ -300,7 +303,7 @@ def _result(
         for i, (c, e) in enumerate(zip(crystals, values, strict=True))
     ]
     if energy is not None:  # plausible crystals first, each group by predicted energy
-        candidates.sort(key=lambda c: (c.problem is not None, c.energy_per_atom or 0.0))
+        candidates.sort(key=lambda c: (c.problem is not None, _energy_key(c.energy_per_atom)))
     else:
         candidates.sort(key=lambda c: c.problem is not None)
     return PredictionResult(

@@ -85,7 +85,7 @@ def _file_energies(
     if energy is None:
         return energies
     for i in todo:
-        cell = _fitting_cell(items[i][1].crystal, energy.loaded.max_atoms)
+        cell = fitting_cell(items[i][1].crystal, energy.loaded.max_atoms)
         if cell is not None:
             batch = CrystalBatch.from_crystals([cell]).to(energy.loaded.device)
             with torch.no_grad():
@@ -93,7 +93,7 @@ def _file_energies(
     return energies
 
 
-def _fitting_cell(crystal: Crystal, max_atoms: int) -> Crystal | None:
+def fitting_cell(crystal: Crystal, max_atoms: int) -> Crystal | None:
     """``crystal``, or its primitive cell when the conventional one exceeds the model's limit."""
     if crystal.num_atoms <= max_atoms:
         return crystal

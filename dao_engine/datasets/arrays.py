@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,7 +256,7 @@ class CrystalArrays:
         try:
             with np.load(path, allow_pickle=False) as data:
                 columns = {k: data[k] for k in data.files}
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise DatasetError(f"{path} is not a readable crystal .npz file: {exc}") from exc
         missing = {"lattice", "frac", "species", "num_atoms", "ids", "energy", "meta_json"}
         missing -= set(columns)

@@ -22,14 +22,16 @@ def test_progress_then_result_with_frames(tiny_checkpoint):
     assert [p.step for p in progress] == list(range(1, 7))
     assert progress[-1].eta_s == 0.0
     assert isinstance(result, api.PredictionResult)
-    assert [c.shot for c in result.candidates] == [1, 2]
+    assert sorted(c.shot for c in result.candidates) == [1, 2]
+    flags = [c.problem is not None for c in result.candidates]
+    assert flags == sorted(flags)  # implausible 6-step samples rank after plausible ones
     assert [step for step, _ in result.frames] == [2, 4, 6]
     assert all(len(frame) == 2 for _, frame in result.frames)
     last = result.frames[-1][1][0]
-    torch.testing.assert_close(
-        torch.as_tensor(last.lattice), torch.as_tensor(result.candidates[0].crystal.lattice)
-    )
-    assert result.candidates[0].crystal.formula() == "Na2Cl2"
+    first = next(c for c in result.candidates if c.shot == 1)
+    lattice = torch.as_tensor(first.crystal.lattice)
+    torch.testing.assert_close(torch.as_tensor(last.lattice), lattice)
+    assert first.crystal.formula() == "Na2Cl2"
 
 
 def test_same_seed_same_structures(tiny_checkpoint):

@@ -33,6 +33,10 @@ def test_predict_writes_one_cif_per_shot_and_a_table(tiny_checkpoint, tmp_path, 
             str(out),
             "--quiet",
             "--p1",
+            "--relax",
+            "none",
+            "--library",
+            "0",
         ]
     )
     assert code == 0
@@ -42,6 +46,26 @@ def test_predict_writes_one_cif_per_shot_and_a_table(tiny_checkpoint, tmp_path, 
     assert sorted(crystal.symbols) == ["Cl", "Cl", "Na", "Na"]
     table = capsys.readouterr().out
     assert "space group" in table and table.count("NaCl_shot") == 3
+
+
+def test_predict_ranks_samples_and_library_structures_into_polymorphs(
+    tiny_checkpoint, tmp_path, capsys
+):
+    """Issue 11: known structures and templates join the samples, CHGNet relaxes them all, and
+    the table ranks polymorphs by CHGNet energy (rock salt NaCl lowest)."""
+    pytest.importorskip("chgnet", reason="CHGNet (pip install chgnet) is not installed")
+    out = tmp_path / "ranked"
+    args = ["predict", "NaCl", "--z", "2", "--shots", "2", "--steps", "3", "--library", "3"]
+    args += ["--checkpoint", str(tiny_checkpoint), "--out", str(out), "--quiet"]
+    assert main(args + ["--chgnet-steps", "60"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    first = table[1].split()
+    assert first[:3] == ["1", "1", "1"] and "Fm-3m (225)" in table[1]
+    assert " 0.0 " in table[1]  # ΔE of the lowest polymorph
+    sources = [line for line in table[1:] if "DAO sample" in line or "mp-" in line]
+    assert len(sources) == 5 and sum("DAO sample" in line for line in sources) == 2
+    assert len(list(out.glob("*.cif"))) == 5
+    assert "relax chgnet, rank by chgnet energy" in table[-2]
 
 
 def test_symmetrized_output_is_default(tiny_checkpoint, tmp_path):

@@ -1,0 +1,137 @@
+"""Issue 11's measurement: top-1 / top-5 match on a fixed random 200 of MP-20 test for raw DAO
+samples (shot order), DAO + DAO-P rank, DAO + CHGNet relax-rank, library templates alone, and
+everything combined (CHGNet relax-rank into polymorphs), under the standard and strict matchers.
+
+    python benchmarks/relax_rank.py [--n 200] [--shots 5] [--steps 1000] [--limit N]
+
+One JSON line per composition is appended to ``--rows`` (resumable: compositions already there
+are skipped); ``--summarise`` writes the summary JSON from the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from benchmarks.known_structures import references, strict_match  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _flags(crystals, reference) -> tuple[list[bool], list[bool]]:  # type: ignore[no-untyped-def]
+    from dao_engine.evaluation.matching import match_pair
+
+    standard = [match_pair(c, reference).matched for c in crystals]
+    strict = [m and strict_match(c, reference) for c, m in zip(crystals, standard)]
+    return standard, strict
+
+
+def _ranked_rows(result, reference) -> dict:  # type: ignore[no-untyped-def]
+    best = result.polymorphs
+    standard, strict = _flags([c.crystal for c in best], reference)
+    return {
+        "sources": [c.candidate.source for c in best],
+        "match": standard,
+        "strict": strict,
+        "members": [c.members for c in best],
+        "space_group_after": [c.space_group_after for c in best],
+    }
+
+
+def one_composition(reference, args) -> dict:  # type: ignore[no-untyped-def]
+    from dao_engine.prediction import PredictRequest, predict
+    from dao_engine.ranking.relax_rank import RelaxRankSettings, rank, relax_and_rank_iter
+    from dao_engine.ranking.sources import from_library, from_prediction
+
+    formula = reference.formula()
+    timings = {}
+    started = time.perf_counter()
+    request = PredictRequest(
+        formula, num_atoms=reference.num_atoms, shots=args.shots, steps=args.steps,
+        seed=args.seed, device="cpu",
+    )
+    result = predict(request)
+    samples = sorted(from_prediction(result), key=lambda c: c.shot or 0)
+    timings["sampling_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    library = from_library(formula, limit=args.templates)
+    timings["library_s"] = time.perf_counter() - started
+    everything = samples + library
+    settings = RelaxRankSettings("chgnet", "chgnet", chgnet_steps=args.chgnet_steps, fmax=args.fmax)
+    started = time.perf_counter()
+    final = None
+    for event in relax_and_rank_iter(everything, settings):
+        final = event if hasattr(event, "candidates") else final
+    timings["relax_rank_s"] = time.perf_counter() - started
+    by_source = {c.candidate.source: c for c in final.candidates}
+    pairs = [(by_source[c.source].crystal, by_source[c.source].relaxed) for c in samples]
+    dao_chgnet = rank(samples, pairs, settings)
+    dao_order = sorted(samples, key=lambda c: (c.problem is not None, c.dao_energy or 0.0))
+    raw, raw_strict = _flags([c.crystal for c in samples], reference)
+    by_dao, by_dao_strict = _flags([c.crystal for c in dao_order], reference)
+    lib, lib_strict = _flags([c.crystal for c in library], reference)
+    return {
+        "id": reference.label,
+        "formula": formula,
+        "atoms": reference.num_atoms,
+        "dao_shot_order": {"match": raw, "strict": raw_strict},
+        "dao_daop_rank": {"match": by_dao, "strict": by_dao_strict},
+        "dao_chgnet_relax_rank": _ranked_rows(dao_chgnet, reference),
+        "templates": {"match": lib, "strict": lib_strict, "sources": [c.source for c in library]},
+        "combined": _ranked_rows(final, reference),
+        **{k: round(v, 2) for k, v in timings.items()},
+    }
+
+
+def summarise(rows: list[dict]) -> dict:
+    methods = ("dao_shot_order", "dao_daop_rank", "dao_chgnet_relax_rank", "templates", "combined")
+    out: dict = {"n": len(rows)}
+    for method in methods:
+        for key in ("match", "strict"):
+            for k in (1, 5):
+                hits = sum(any(r[method][key][:k]) for r in rows)
+                out[f"{method}_{key}_top{k}"] = round(100.0 * hits / max(len(rows), 1), 1)
+    for key in ("sampling_s", "library_s", "relax_rank_s"):
+        out[f"mean_{key}"] = round(sum(r[key] for r in rows) / max(len(rows), 1), 2)
+    return out
+
+
+def main() -> int:
+    from dao_engine.threads import configure_threads
+
+    configure_threads()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shots", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--templates", type=int, default=5)
+    parser.add_argument("--chgnet-steps", type=int, default=60)
+    parser.add_argument("--fmax", type=float, default=0.1)
+    parser.add_argument("--rows", type=Path, default=RESULTS / "relax_rank_mp20_test_rows.jsonl")
+    parser.add_argument("--summarise", action="store_true")
+    args = parser.parse_args()
+    done = {}
+    if args.rows.is_file():
+        done = {json.loads(line)["id"]: json.loads(line) for line in args.rows.read_text().splitlines() if line}
+    if not args.summarise:
+        for reference in references("test", args.n, args.seed):
+            if reference.label in done:
+                continue
+            row = one_composition(reference, args)
+            with args.rows.open("a") as handle:
+                handle.write(json.dumps(row) + "\n")
+            done[row["id"]] = row
+            print(len(done), row["formula"], json.dumps(summarise(list(done.values()))), flush=True)
+    summary = summarise(list(done.values()))
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

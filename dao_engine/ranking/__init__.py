@@ -1,0 +1,1 @@
+"""After sampling: candidates from every source, relaxed and ranked into distinct polymorphs."""

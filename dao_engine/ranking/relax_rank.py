@@ -1,0 +1,254 @@
+"""Relax-and-rank: one step after sampling that turns many candidates into ranked polymorphs.
+
+Every candidate is relaxed ("chgnet": FIRE with CHGNet forces and stress; "dao": L-BFGS on the
+DAO-P energy; "none": kept as it is), the results are grouped into distinct polymorphs with the
+CSP StructureMatcher, and the polymorphs are ranked by the ranking energy ("chgnet": CHGNet
+energy per atom of the relaxed cell; "dao": the DAO-P energy). Implausible structures rank last.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from dao_engine.crystal.structure import Crystal
+from dao_engine.crystal.symmetry import space_group
+from dao_engine.errors import ConfigError
+from dao_engine.events import StopCheck
+from dao_engine.prediction import sample_problem
+from dao_engine.ranking.polymorphs import group_polymorphs, same_structure
+from dao_engine.ranking.sources import SourcedCandidate
+
+RELAX_BACKENDS = ("none", "chgnet", "dao")
+RANK_ENERGIES = ("chgnet", "dao")
+#: space-group tolerance (Å) of the before/after columns
+SYMPREC = 0.1
+
+
+@dataclass(frozen=True)
+class RelaxRankSettings:
+    """relax: "none" | "chgnet" | "dao"; rank: "chgnet" | "dao"; chgnet_steps / fmax (eV/Å):
+    the FIRE limits; checkpoint: the DAO-P model for "dao" (None = the shipped one)."""
+
+    relax: str = "chgnet"
+    rank: str = "chgnet"
+    chgnet_steps: int = 200
+    fmax: float = 0.05
+    checkpoint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.relax not in RELAX_BACKENDS:
+            raise ConfigError(f"unknown relaxation {self.relax!r}; use {', '.join(RELAX_BACKENDS)}")
+        if self.rank not in RANK_ENERGIES:
+            raise ConfigError(f"unknown ranking {self.rank!r}; use {', '.join(RANK_ENERGIES)}")
+        if self.chgnet_steps < 1:
+            raise ConfigError(f"CHGNet relaxation needs ≥ 1 step, got {self.chgnet_steps}")
+        if not self.fmax > 0:
+            raise ConfigError(f"fmax must be > 0 eV/Å, got {self.fmax}")
+
+
+@dataclass(frozen=True)
+class RankedCandidate:
+    """A candidate after relax-and-rank.
+
+    Attributes:
+        candidate: the input (source, DAO-P energy before relaxation, original crystal).
+        crystal: the relaxed structure (the input's when not relaxed).
+        relaxed: True when a relaxation ran to its end for it.
+        chgnet_energy: CHGNet energy per atom (eV/atom) of ``crystal``, or None.
+        dao_energy: DAO-P energy per atom (eV/atom) of ``crystal``, or None.
+        space_group_before / space_group_after: e.g. "Fm-3m (225)" at :data:`SYMPREC`.
+        polymorph: 1-based rank of its polymorph; members: candidates in that polymorph.
+        delta_mev: its energy above the lowest plausible one (meV/atom), or None.
+        problem: None when plausible after relaxation, else why not.
+    """
+
+    candidate: SourcedCandidate
+    crystal: Crystal
+    relaxed: bool
+    chgnet_energy: float | None
+    dao_energy: float | None
+    space_group_before: str
+    space_group_after: str
+    polymorph: int = 0
+    members: int = 1
+    delta_mev: float | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class RelaxProgress:
+    """``done`` of ``total`` candidates relaxed; seconds so far and (estimated) left."""
+
+    done: int
+    total: int
+    elapsed_s: float
+    eta_s: float
+    current: str
+
+
+@dataclass(frozen=True)
+class RankedResult:
+    """Candidates ranked: polymorph 1 first, within a polymorph the lowest energy first.
+    ``cancelled``: the run was stopped; unrelaxed candidates then keep their input structure."""
+
+    candidates: list[RankedCandidate]
+    settings: RelaxRankSettings
+    seconds: float
+    cancelled: bool
+
+    @property
+    def polymorphs(self) -> list[RankedCandidate]:
+        """The best member of every polymorph, in rank order."""
+        seen: set[int] = set()
+        best = []
+        for c in self.candidates:
+            if c.polymorph not in seen:
+                seen.add(c.polymorph)
+                best.append(c)
+        return best
+
+
+def _symbol(crystal: Crystal) -> str:
+    try:
+        name, number = space_group(crystal, symprec=SYMPREC)
+    except Exception:  # noqa: BLE001 — a degenerate cell has no space group to show
+        return "?"
+    return f"{name} ({number})"
+
+
+def _relaxer(settings: RelaxRankSettings) -> Callable[[Crystal, StopCheck], Crystal | None]:
+    """crystal, should_stop -> relaxed crystal, or None when stopped before the end."""
+    if settings.relax == "chgnet":
+        from dao_engine.relax.chgnet_backend import relax_with_chgnet
+
+        def chgnet(crystal: Crystal, stop: StopCheck) -> Crystal | None:
+            out = relax_with_chgnet(crystal, settings.fmax, settings.chgnet_steps, should_stop=stop)
+            if stop() or (out.invalid or "").startswith("CHGNet relaxation stopped"):
+                return None  # cancelled, or the cell collapsed: the input is kept, unrelaxed
+            return out.crystal
+
+        return chgnet
+    if settings.relax == "dao":
+        from dao_engine.relaxation_api import relax_crystal
+
+        def dao(crystal: Crystal, stop: StopCheck) -> Crystal | None:
+            return relax_crystal(crystal, "dao", settings.checkpoint).crystal
+
+        return dao
+    return lambda crystal, stop: crystal
+
+
+def relax_and_rank_iter(
+    candidates: Sequence[SourcedCandidate],
+    settings: RelaxRankSettings | None = None,
+    should_stop: StopCheck | None = None,
+    match: Callable[[Crystal, Crystal], bool] = same_structure,
+) -> Iterator[RelaxProgress | RankedResult]:
+    """Yield a :class:`RelaxProgress` after every candidate, then one :class:`RankedResult`.
+
+    ``should_stop`` (checked between candidates and within CHGNet relaxations, after every
+    force evaluation) ends the relaxations; what is done is kept and still ranked."""
+    settings = settings or RelaxRankSettings()
+    stop: StopCheck = should_stop or (lambda: False)
+    relax = _relaxer(settings)
+    started = time.perf_counter()
+    relaxed: list[tuple[Crystal, bool]] = []
+    cancelled = False
+    for i, cand in enumerate(candidates):
+        result = None
+        if not cancelled and cand.problem is None:
+            result = relax(cand.crystal, stop)
+        cancelled = cancelled or stop()
+        relaxed.append((result if result is not None else cand.crystal, result is not None))
+        elapsed = time.perf_counter() - started
+        left = (len(candidates) - i - 1) * elapsed / (i + 1)
+        yield RelaxProgress(i + 1, len(candidates), elapsed, 0.0 if cancelled else left, cand.source)
+    yield rank(candidates, relaxed, settings, match, time.perf_counter() - started, cancelled)
+
+
+def rank(
+    candidates: Sequence[SourcedCandidate],
+    relaxed: Sequence[tuple[Crystal, bool]],
+    settings: RelaxRankSettings,
+    match: Callable[[Crystal, Crystal], bool] = same_structure,
+    seconds: float = 0.0,
+    cancelled: bool = False,
+) -> RankedResult:
+    """Energies, polymorph groups and the ranking of relaxed candidates."""
+    crystals = [c for c, _ in relaxed]
+    problems = [sample_problem(c) for c in crystals]
+    chgnet = _chgnet_energies(crystals, problems) if settings.rank == "chgnet" else None
+    dao = _dao_energies(candidates, relaxed, problems, settings)
+    items = [
+        RankedCandidate(
+            cand,
+            crystal,
+            done,
+            None if chgnet is None else chgnet[i],
+            dao[i],
+            _symbol(cand.crystal),
+            _symbol(crystal) if done else _symbol(cand.crystal),
+            problem=problems[i],
+        )
+        for i, (cand, (crystal, done)) in enumerate(zip(candidates, relaxed, strict=True))
+    ]
+    energy = [(c.chgnet_energy if settings.rank == "chgnet" else c.dao_energy) for c in items]
+    return RankedResult(_grouped(items, energy, match), settings, seconds, cancelled)
+
+
+def _sort_energy(value: float | None, problem: str | None) -> tuple[bool, float]:
+    bad = problem is not None or value is None or not math.isfinite(value)
+    return (bad, math.inf if bad or value is None else value)
+
+
+def _grouped(
+    items: list[RankedCandidate],
+    energy: list[float | None],
+    match: Callable[[Crystal, Crystal], bool],
+) -> list[RankedCandidate]:
+    order = sorted(range(len(items)), key=lambda i: _sort_energy(energy[i], items[i].problem))
+    plausible = [i for i in order if items[i].problem is None]
+    labels = dict(zip(plausible, group_polymorphs([items[i].crystal for i in plausible], match)))
+    for i in order:
+        labels.setdefault(i, len(set(labels.values())) + i)  # implausible: each on its own
+    best = {}
+    for i in order:
+        best.setdefault(labels[i], _sort_energy(energy[i], items[i].problem))
+    ranks = {label: r for r, label in enumerate(sorted(best, key=lambda k: best[k]), start=1)}
+    sizes = {label: list(labels.values()).count(label) for label in best}
+    lowest = next((energy[i] for i in plausible if energy[i] is not None), None)
+    out = []
+    for i in order:
+        delta = None
+        if lowest is not None and energy[i] is not None and items[i].problem is None:
+            delta = 1000.0 * (float(energy[i]) - lowest)
+        out.append(
+            replace(items[i], polymorph=ranks[labels[i]], members=sizes[labels[i]], delta_mev=delta)
+        )
+    return sorted(out, key=lambda c: (c.polymorph, _sort_energy(c.delta_mev, c.problem)))
+
+
+def _chgnet_energies(crystals: list[Crystal], problems: list[str | None]) -> list[float | None]:
+    from dao_engine.relax.chgnet_backend import chgnet_energies
+
+    todo = [i for i, p in enumerate(problems) if p is None]
+    values: list[float | None] = [None] * len(crystals)
+    for i, e in zip(todo, chgnet_energies([crystals[i] for i in todo]) if todo else []):
+        values[i] = e
+    return values
+
+
+def _dao_energies(
+    candidates: Sequence[SourcedCandidate],
+    relaxed: Sequence[tuple[Crystal, bool]],
+    problems: list[str | None],
+    settings: RelaxRankSettings,
+) -> list[float | None]:
+    """DAO-P energy of each final structure: the input's for an unchanged sample, else
+    predicted with the shipped (or ``settings.checkpoint``) DAO-P when it fits the model."""
+    from dao_engine.ranking.dao_energy import dao_energies
+
+    return dao_energies(candidates, relaxed, problems, settings.checkpoint)
