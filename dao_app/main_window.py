@@ -41,6 +41,7 @@ from dao_app.widgets.structure_view import StructureView
 from dao_app.widgets.trajectory_panel import TrajectoryPanel
 from dao_app.window_files import WindowFilesMixin
 from dao_app.window_jobs import WindowJobsMixin
+from dao_app.window_rank import WindowRankMixin, place_rank_columns
 from dao_app.window_relax import RelaxTicket, WindowRelaxMixin
 from dao_app.window_session import WindowSessionMixin
 from dao_app.window_tc import WindowTcMixin, make_tc_controller
@@ -52,6 +53,7 @@ from dao_engine import api
 
 class MainWindow(
     WindowJobsMixin,
+    WindowRankMixin,
     WindowRelaxMixin,
     WindowFilesMixin,
     WindowSessionMixin,
@@ -81,6 +83,7 @@ class MainWindow(
         self._relax_tickets: dict[str, RelaxTicket] = {}
         self._relax_counter = self._relax_generation = 0
         self._relax_total = self._relax_done = 0
+        self.last_ranked = None  # the latest RankedJob (relax-and-rank result) shown
         self.sessions = SessionController(
             self.session, self.settings, self._collect_session, self._apply_session, self
         )
@@ -123,6 +126,7 @@ class MainWindow(
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        place_rank_columns(self.table)
         self.reference_label = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True)
         self.symprec = QDoubleSpinBox(
             minimum=0.001,
@@ -175,6 +179,8 @@ class MainWindow(
         self.form.predict_requested.connect(self.submit)
         self.runner.job_started.connect(self._on_job_started)
         self.runner.job_progress.connect(self._on_job_progress)
+        self.runner.job_sampled.connect(self._on_job_sampled)
+        self.runner.job_warning.connect(self._on_job_warning)
         self.runner.job_finished.connect(self._on_job_finished)
         self.runner.job_failed.connect(self._on_job_failed)
         self.runner.job_cancelled.connect(self._on_job_cancelled)
@@ -198,6 +204,8 @@ class MainWindow(
         c = self.session.candidates
         for event in (c.inserted, c.removed, c.reset):
             event.connect(self.sessions.mark_dirty)
+            event.connect(self._update_rank_columns)
+        self._update_rank_columns()
 
     # --- selection and views -----------------------------------------------------------------
     def selected_records(self) -> list[CandidateRecord]:
@@ -228,9 +236,11 @@ class MainWindow(
         symbol, number = record.space_group
         self.view.set_crystal(
             record.crystal,
-            f"<b>#{record.uid}</b> {record.formula} · {symbol} ({number}) · {record.source}",
+            f"<b>#{record.uid}</b> {record.formula} · {symbol} ({number}) · {record.source_text}",
         )
         output = self.session.jobs.outputs.get(record.job_id) if record.job_id else None
+        if record.ranking is not None and record.shot is None:
+            output = None  # a library structure has no sampling trajectory
         if output is not self.trajectory.output or (record.shot or 1) != self.trajectory.shot:
             self.trajectory.show_shot(output, record.shot or 1)
 

@@ -8,6 +8,7 @@ through ``self.errors`` and leaves the session as it was.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -198,12 +199,16 @@ class WindowFilesMixin:
     def show_shortcuts(self: MainWindow) -> None:
         window_actions.show_shortcuts(self)
 
-    @Slot()
-    def show_about(self: MainWindow) -> None:
-        QMessageBox.about(
-            self,
-            "About DAO Studio",
+    def about_text(self: MainWindow) -> str:
+        """The About box (rich text), with the known-structure library's attribution."""
+        return (
             "<b>DAO Studio</b><br>Crystal structure prediction with DAO-G "
             "(Crysformer + joint diffusion).<br>Structures are matched with pymatgen "
-            "StructureMatcher; space groups by spglib.",
+            "StructureMatcher; space groups by spglib. Relax-and-rank relaxes with CHGNet "
+            "(or the DAO-P energy).<br><br><small>"
+            f"{escape(api.LIBRARY_ATTRIBUTION)}</small>"
         )
+
+    @Slot()
+    def show_about(self: MainWindow) -> None:
+        QMessageBox.about(self, "About DAO Studio", self.about_text())

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
 
+from dao_app.state.jobs import RankedJob
 from dao_engine import api
 
 if TYPE_CHECKING:
@@ -18,9 +19,16 @@ class WindowJobsMixin:
 
     @Slot(object)
     def submit(self: MainWindow, request: api.PredictRequest) -> int:
-        """Queue a prediction (the form's Predict button lands here)."""
-        self.statusBar().showMessage(f"Queued: {request.formula}, {request.shots} shots")
-        return self.runner.submit(request)  # job_started updates the message when it runs
+        """Queue a prediction (the form's Predict button lands here), with the form's
+        relax-and-rank settings; returns the job id (0 when the settings are impossible)."""
+        try:
+            plan = self.form.relax_rank_plan()
+        except api.DaoError as exc:
+            self.errors.report(exc, "Relax and rank")
+            return 0
+        after = f"; then {plan.summary}" if plan else ""
+        self.statusBar().showMessage(f"Queued: {request.formula}, {request.shots} shots{after}")
+        return self.runner.submit(request, plan)  # job_started updates the message when it runs
 
     @Slot()
     def predict(self: MainWindow) -> None:
@@ -52,8 +60,13 @@ class WindowJobsMixin:
             )
 
     @Slot(int, object)
-    def _on_job_finished(self: MainWindow, job_id: int, result: api.PredictionResult) -> None:
+    def _on_job_finished(
+        self: MainWindow, job_id: int, result: api.PredictionResult | RankedJob
+    ) -> None:
         if job_id in self.stale_jobs:
+            return
+        if isinstance(result, RankedJob):
+            self._add_ranked(job_id, result)
             return
         model = Path(result.model_path).name
         c = self.session.candidates

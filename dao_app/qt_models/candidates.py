@@ -1,8 +1,12 @@
 """Table model over :class:`~dao_app.state.candidates.CandidateList` (a thin adapter).
 
 Display text lives in ``Qt.DisplayRole``; the raw, sortable value in :data:`SORT_ROLE` (None
-sorts last); the candidate uid in :data:`UID_ROLE`. Sort through a ``QSortFilterProxyModel``
-with ``setSortRole(SORT_ROLE)`` (see :func:`sorting_proxy`).
+sorts last); the candidate uid in :data:`UID_ROLE`. The "Plausible" column shows "ok" or "⚠"
+with the reason (``CandidateRecord.problem``) in its tooltip; a flagged row's T_c carries "⚠"
+and its tooltip starts with "structure implausible: …". The last four columns (Polymorph,
+ΔE, E CHGNet, space group before → after) are filled for candidates that went through
+relax-and-rank (``CandidateRecord.ranking``) and show "—" otherwise. Sort through a
+``QSortFilterProxyModel`` with ``setSortRole(SORT_ROLE)`` (see :func:`sorting_proxy`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dao_engine import api
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 UID_ROLE = Qt.ItemDataRole.UserRole + 2
 DASH = "—"
+WARNING = "⚠"
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -59,7 +64,46 @@ def _rmse(r: CandidateRecord) -> tuple[str, Any]:
 
 
 def _tc(r: CandidateRecord) -> tuple[str, Any]:
-    return (DASH, None) if r.tc is None else (tc_text(r.tc.tc), r.tc.tc)
+    if r.tc is None:
+        return DASH, None
+    return tc_text(r.tc.tc) + (f" {WARNING}" if r.problem else ""), r.tc.tc
+
+
+def _plausible(r: CandidateRecord) -> tuple[str, Any]:
+    return (WARNING, 0) if r.problem else ("ok", 1)
+
+
+def _polymorph(r: CandidateRecord) -> tuple[str, Any]:
+    k = r.ranking
+    if k is None:
+        return DASH, None
+    delta = math.inf if k.delta_mev is None else k.delta_mev
+    return f"{k.polymorph} ({k.members})", (k.polymorph, delta)
+
+
+def _delta(r: CandidateRecord) -> tuple[str, Any]:
+    k = r.ranking
+    if k is None or k.delta_mev is None:
+        return DASH, None
+    return f"{k.delta_mev:.1f}", k.delta_mev
+
+
+def _chgnet(r: CandidateRecord) -> tuple[str, Any]:
+    k = r.ranking
+    if k is None or k.chgnet_energy is None:
+        return DASH, None
+    return f"{k.chgnet_energy:.4f}", k.chgnet_energy
+
+
+def _space_groups(r: CandidateRecord) -> tuple[str, Any]:
+    k = r.ranking
+    if k is None:
+        return DASH, None
+    return f"{k.space_group_before} → {k.space_group_after}", k.space_group_after
+
+
+#: relax / rank backend names in tooltips
+MODEL_NAMES = {"chgnet": "CHGNet", "dao": "DAO-P", "none": "no relaxation"}
 
 
 #: (header, tooltip, (record) -> (text, sort value))
@@ -68,20 +112,19 @@ COLUMNS: list[tuple[str, str, Callable[[CandidateRecord], tuple[str, Any]]]] = [
     ("Formula", "Formula of the cell", lambda r: (r.formula, r.formula)),
     (
         "Source",
-        "Prediction job and shot, or the file it was imported from",
-        lambda r: (
-            r.source if r.shot is None else f"{r.source} · shot {r.shot}",
-            (r.source, r.shot or 0),
-        ),
+        "Prediction job and shot (with relax-and-rank: DAO sample, known structure or "
+        "substitution template from the Materials Project library), or the imported file",
+        lambda r: (r.source_text, (r.source, r.shot or 0, r.source_text)),
     ),
     (
         "Rank",
-        "Rank within its job by predicted energy (by shot while energies are unknown)",
+        "Rank within its job: plausible structures first, each group by predicted energy "
+        "(by shot while energies are unknown)",
         lambda r: (DASH if r.rank is None else str(r.rank), r.rank),
     ),
     (
-        "E (eV/atom)",
-        "Energy per atom predicted by the model; — when the model predicts none",
+        "E DAO-P (eV/atom)",
+        "Energy per atom predicted by the DAO-P energy model; — when the model predicts none",
         _energy,
     ),
     ("Space group", "Detected with spglib at the tolerance shown above the table", _space_group),
@@ -95,11 +138,48 @@ COLUMNS: list[tuple[str, str, Callable[[CandidateRecord], tuple[str, Any]]]] = [
         "ensemble (geometric mean of its models); hover a cell for the spread and the model",
         _tc,
     ),
+    (
+        "Plausible",
+        "Physical plausibility: shortest distance against the atomic radii, volume per atom "
+        "against the composition's estimate, lattice shape; hover a ⚠ for the reason",
+        _plausible,
+    ),
+    (
+        "Polymorph",
+        "Relax-and-rank: rank of the distinct polymorph this candidate relaxed into (1 = lowest "
+        "energy) and, in parentheses, how many candidates fell into it",
+        _polymorph,
+    ),
+    (
+        "ΔE (meV/atom)",
+        "Relax-and-rank: energy above the lowest plausible candidate of its run, in the "
+        "ranking energy (CHGNet or DAO-P; hover a cell)",
+        _delta,
+    ),
+    (
+        "E CHGNet (eV/atom)",
+        "CHGNet energy per atom of the relaxed structure (not comparable with DAO-P energies)",
+        _chgnet,
+    ),
+    (
+        "Space group before → after",
+        "Relax-and-rank: space group of the candidate before and after relaxation "
+        "(spglib, 0.1 Å)",
+        _space_groups,
+    ),
 ]
 ENERGY_COLUMN = 4
 MATCH_COLUMN = 8
 RMSE_COLUMN = 9
 TC_COLUMN = 10
+FLAG_COLUMN = 11
+POLYMORPH_COLUMN = 12
+DELTA_COLUMN = 13
+CHGNET_COLUMN = 14
+SPACE_GROUPS_COLUMN = 15
+#: the relax-and-rank columns (hidden by the window while no candidate is ranked)
+RANK_COLUMNS = (POLYMORPH_COLUMN, DELTA_COLUMN, CHGNET_COLUMN, SPACE_GROUPS_COLUMN)
+_LEFT_ALIGNED = (1, 2, 5, SPACE_GROUPS_COLUMN)
 
 
 class CandidateTableModel(QAbstractTableModel):
@@ -159,7 +239,9 @@ class CandidateTableModel(QAbstractTableModel):
                 return "…" if role == Qt.ItemDataRole.DisplayRole else None
             text, value = COLUMNS[column][2](record)
             return text if role == Qt.ItemDataRole.DisplayRole else value
-        if role == Qt.ItemDataRole.TextAlignmentRole and column not in (1, 2, 5):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == FLAG_COLUMN:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column not in _LEFT_ALIGNED:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(record, column)
@@ -175,7 +257,12 @@ class CandidateTableModel(QAbstractTableModel):
         if column == TC_COLUMN:
             if record.tc is None:
                 return self.tc_status.missing_reason()
-            return tc_tooltip(record.tc, record.tc_label)
+            warning = f"structure implausible: {record.problem}\n" if record.problem else ""
+            return warning + tc_tooltip(record.tc, record.tc_label)
+        if column == FLAG_COLUMN:
+            return record.problem or "plausible: distances, volume per atom, lattice are physical"
+        if column in RANK_COLUMNS and record.ranking is not None:
+            return _rank_tooltip(record, column)
         return COLUMNS[column][1]
 
     def headerData(
@@ -203,6 +290,35 @@ class CandidateTableModel(QAbstractTableModel):
         if not labels:
             return COLUMNS[ENERGY_COLUMN][1]
         return "Energy per atom in this table:\n" + "\n".join(f"• {x}" for x in labels)
+
+
+def _rank_tooltip(record: CandidateRecord, column: int) -> str:
+    k = record.ranking
+    assert k is not None
+    relax = MODEL_NAMES.get(k.relax, k.relax)
+    rank = MODEL_NAMES.get(k.rank, k.rank)
+    state = (
+        f"relaxed with {relax}"
+        if k.relaxed
+        else ("not relaxed (relaxation off)" if k.relax == "none" else "not relaxed")
+    )
+    if k.cancelled and not k.relaxed and k.relax != "none":
+        state += " (the run was cancelled)"
+    if column == DELTA_COLUMN:
+        if k.delta_mev is None:
+            return f"no {rank} energy (implausible structure or none predicted)"
+        return (
+            f"{rank} energy per atom above the lowest plausible candidate: "
+            f"{k.delta_mev:.1f} meV/atom"
+        )
+    if column == POLYMORPH_COLUMN:
+        return (
+            f"{k.origin}: polymorph {k.polymorph} of the run (ranked by {rank} energy), "
+            f"{k.members} candidate{'s' if k.members != 1 else ''} in it; {state}"
+        )
+    if column == SPACE_GROUPS_COLUMN:
+        return f"{k.space_group_before} before, {k.space_group_after} after; {state}"
+    return "CHGNet energy per atom of this structure (eV/atom); " + state
 
 
 class _SortProxy(QSortFilterProxyModel):

@@ -25,7 +25,8 @@ def format_seconds(seconds: float) -> str:
 
 def _progress(job: JobRecord) -> str:
     if job.status.value == "running" and job.total:
-        return f"{job.step}/{job.total} · ETA {format_seconds(job.eta_s)}"
+        what = "relaxed " if job.phase == "relax" else ""
+        return f"{what}{job.step}/{job.total} · ETA {format_seconds(job.eta_s)}"
     return job.message or ""
 
 
@@ -66,10 +67,12 @@ class JobTableModel(QAbstractTableModel):
             r = job.request
             generator = Path(r.checkpoint).name if r.checkpoint else "shipped default"
             energy = Path(r.energy_checkpoint).name if r.energy_checkpoint else "same as generator"
+            plan = f"\nafter sampling: {job.plan.summary}" if job.plan else ""
+            warnings = "".join(f"\nwarning: {w}" for w in job.warnings)
             return (
                 f"{r.formula}: Z={r.z or 'as written'}, {r.shots} shots, {r.steps} steps, "
                 f"seed {r.seed}, device {r.device}\nmodel {generator}, energies: {energy}"
-                f"\n{job.message}"
+                f"{plan}{warnings}\n{job.message}"
             ).strip()
         return None
 

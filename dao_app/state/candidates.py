@@ -16,6 +16,41 @@ from dao_app.state.events import Event
 from dao_engine import api
 
 
+@dataclass(frozen=True)
+class RankInfo:
+    """What relax-and-rank found for one candidate (see ``api.RankedCandidate``).
+
+    Attributes:
+        origin: where the candidate came from: "DAO sample 3", "known mp-22862",
+            "template from mp-2400 (NaS)".
+        polymorph: 1-based rank of its polymorph; members: candidates that fell into it.
+        delta_mev: ranking energy above the lowest plausible candidate (meV/atom), or None.
+        chgnet_energy: CHGNet energy per atom (eV/atom) of the final structure, or None.
+        space_group_before / space_group_after: e.g. "Fm-3m (225)" (spglib, 0.1 Å).
+        relaxed: a relaxation ran to its end; relax / rank: the backends ("chgnet", "dao",
+            "none") of the run; cancelled: the run was stopped before every candidate relaxed.
+    """
+
+    origin: str
+    polymorph: int
+    members: int
+    delta_mev: float | None
+    chgnet_energy: float | None
+    space_group_before: str
+    space_group_after: str
+    relaxed: bool
+    relax: str
+    rank: str
+    cancelled: bool = False
+
+    @property
+    def kind(self) -> str:
+        """"dao", "known" or "template"."""
+        if self.origin.startswith("DAO sample"):
+            return "dao"
+        return "known" if self.origin.startswith("known") else "template"
+
+
 @dataclass
 class CandidateRecord:
     """One row: a structure plus what we know about it.
@@ -34,6 +69,11 @@ class CandidateRecord:
         match: comparison with the reference, None when no reference or not yet computed.
         tc: predicted superconducting T_c (K, with the ensemble spread), None when not predicted.
         tc_label: which T_c model predicted ``tc`` (file and feature model).
+        problem: why the structure is physically implausible (atoms too close for their radii,
+            volume far from the composition's, degenerate or exploded cell), "" when plausible;
+            derived for every record, whatever its source.
+        ranking: relax-and-rank results (polymorph, ΔE, space groups), None when not ranked;
+            ``crystal`` is then the relaxed structure and ``extra["unrelaxed"]`` the input.
     """
 
     uid: int
@@ -51,11 +91,20 @@ class CandidateRecord:
     match: api.MatchResult | None = None
     tc: api.TcPrediction | None = None
     tc_label: str = ""
+    problem: str = ""
+    ranking: RankInfo | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def formula(self) -> str:
         return self.crystal.formula()
+
+    @property
+    def source_text(self) -> str:
+        """The Source column: ``Job 1 · shot 3``, ``Job 2 · known mp-22862``, ``file.cif``."""
+        if self.ranking is not None:
+            return f"{self.source} · {self.ranking.origin}"
+        return self.source if self.shot is None else f"{self.source} · shot {self.shot}"
 
     @property
     def name(self) -> str:
@@ -92,7 +141,8 @@ class CandidateList:
         return next((i for i, r in enumerate(self.records) if r.uid == uid), -1)
 
     def new_record(self, crystal: api.Crystal, source: str, **kwargs: object) -> CandidateRecord:
-        """A record with a fresh uid and its derived columns (space group, volume, density)."""
+        """A record with a fresh uid and its derived columns (space group, volume, density,
+        plausibility)."""
         record = CandidateRecord(self._next_uid, crystal, source, **kwargs)  # type: ignore[arg-type]
         self._next_uid += 1
         self._derive(record)
@@ -103,6 +153,7 @@ class CandidateList:
         record.space_group = api.space_group(crystal, symprec=self.symprec)
         record.volume_per_atom = api.volume_per_atom(crystal)
         record.density = api.density(crystal)
+        record.problem = api.plausibility_problem(crystal) or api.is_plausible(crystal)
 
     def add(self, records: Sequence[CandidateRecord]) -> None:
         """Append records (from :meth:`new_record`)."""

@@ -1,4 +1,10 @@
-"""The prediction job list (plain Python, no Qt) and what each finished job left behind."""
+"""The prediction job list (plain Python, no Qt) and what each finished job left behind.
+
+A job may carry a :class:`RelaxRankPlan`: after sampling, the same job gathers known structures
+and substitution templates from the shipped library, relaxes every candidate and ranks them
+into polymorphs; its result is then a :class:`RankedJob` instead of a bare
+``api.PredictionResult``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,48 @@ from enum import Enum
 
 from dao_app.state.events import Event
 from dao_engine import api
+
+
+#: relax / rank backend -> the name shown to the user
+BACKEND_NAMES = {"chgnet": "CHGNet", "dao": "DAO-P", "none": "none"}
+
+
+@dataclass(frozen=True)
+class RelaxRankPlan:
+    """What a job does after sampling (see the module docstring).
+
+    Attributes:
+        switches: which sources feed the candidate list (DAO samples, known, templates).
+        settings: relaxation backend, ranking energy, CHGNet steps, DAO-P checkpoint.
+        library_path: the known-structure library (None = the shipped one).
+    """
+
+    switches: api.SourceSwitches
+    settings: api.RelaxRankSettings
+    library_path: str | None = None
+
+    @property
+    def summary(self) -> str:
+        """E.g. ``samples + known + templates (≤ 5), relax CHGNet, rank CHGNet``."""
+        s, w = self.settings, self.switches
+        names = [n for n, on in (("samples", w.samples), ("known", w.known), ("templates",
+                 w.templates)) if on]
+        library = f" (≤ {w.library_limit})" if w.uses_library else ""
+        return (
+            f"{' + '.join(names) or 'nothing'}{library}, relax {BACKEND_NAMES[s.relax]}, "
+            f"rank {BACKEND_NAMES[s.rank]}"
+        )
+
+
+@dataclass(frozen=True)
+class RankedJob:
+    """The result of a job with a plan: the sampling (None when samples were off), the
+    ranked candidates, and the library warnings (one line each)."""
+
+    prediction: api.PredictionResult | None
+    ranked: api.RankedResult
+    warnings: tuple[str, ...] = ()
+    plan: RelaxRankPlan | None = None
 
 
 class JobStatus(str, Enum):
@@ -28,6 +76,9 @@ class JobRecord:
     Attributes:
         step/total: denoising steps done / planned; elapsed_s, eta_s in seconds.
         message: the error text of a failed job, or a short note.
+        plan: relax-and-rank after sampling, or None (samples only).
+        phase: "" while sampling, "relax" while relaxing/ranking (step/total are candidates).
+        warnings: library warnings of this job (one line each).
     """
 
     job_id: int
@@ -39,6 +90,9 @@ class JobRecord:
     eta_s: float = 0.0
     message: str = ""
     num_candidates: int = 0
+    plan: RelaxRankPlan | None = None
+    phase: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -89,8 +143,8 @@ class JobList:
     def __len__(self) -> int:
         return len(self.jobs)
 
-    def submit(self, request: api.PredictRequest) -> JobRecord:
-        job = JobRecord(self._next_id, request, total=request.steps)
+    def submit(self, request: api.PredictRequest, plan: RelaxRankPlan | None = None) -> JobRecord:
+        job = JobRecord(self._next_id, request, total=request.steps, plan=plan)
         self._next_id += 1
         self.jobs.append(job)
         self.added.emit(len(self.jobs) - 1)

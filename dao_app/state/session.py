@@ -14,6 +14,9 @@ File format (``*.daosession``, UTF-8 JSON), schema ``dao-studio-session`` versio
 CRYSTAL = {"label", "lattice": 3×3 Å (rows a, b, c), "frac": N×3, "species": N atomic numbers}.
 TC = {"tc", "tc_low", "tc_high" (K), "ln_tc_mean", "ln_tc_std", "members": [K, ...],
 "label": the T_c model that predicted it} (optional; older files have none).
+A relax-and-rank candidate also has "ranking": {"origin", "polymorph", "members", "delta_mev",
+"chgnet_energy", "space_group_before", "space_group_after", "relaxed", "relax", "rank",
+"cancelled"} (optional; ``crystal`` is then the relaxed structure).
 Arrays are stored exactly (not as CIF, which would re-orient the cell). Derived columns (space
 group, density, matches) are recomputed on load. Saved T_c values are restored with their model
 label; the app recomputes them when T_c prediction is on and its model can be read (see
@@ -24,11 +27,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dao_app.state.candidates import CandidateList, CandidateRecord
+from dao_app.state.candidates import CandidateList, CandidateRecord, RankInfo
 from dao_app.state.jobs import JobList, JobOutput
 from dao_app.state.tc import tc_from_dict, tc_to_dict
 from dao_engine import api
@@ -102,6 +105,7 @@ def _record_to_dict(r: CandidateRecord) -> dict[str, Any]:
         "energy_label": r.energy_label,
         "tc": None if r.tc is None else tc_to_dict(r.tc, r.tc_label),
         "crystal": crystal_to_dict(r.crystal),
+        **({} if r.ranking is None else {"ranking": asdict(r.ranking)}),
     }
 
 
@@ -139,6 +143,7 @@ def session_from_dict(data: dict[str, Any], where: str = "session") -> Session:
                 energy_per_atom=c.get("energy_per_atom"),
                 model=str(c.get("model", "")),
                 energy_label=str(c.get("energy_label", "")),
+                ranking=RankInfo(**c["ranking"]) if c.get("ranking") else None,
             )
             for c in data.get("candidates", [])
         ]

@@ -1,4 +1,5 @@
-"""Job list with the running job's progress bar, ETA and Cancel."""
+"""Job list with the running job's progress bar, ETA and Cancel (sampling steps, then the
+candidates relaxed by relax-and-rank)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ class JobPanel(QWidget):
 
         runner.job_started.connect(self._on_started)
         runner.job_progress.connect(self._on_progress)
+        runner.job_sampled.connect(self._on_sampled)
+        runner.job_rank_progress.connect(self._on_rank_progress)
         runner.job_finished.connect(self._on_finished)
         runner.job_failed.connect(self._on_finished)
         runner.job_cancelled.connect(self._on_cancelled)
@@ -95,6 +98,34 @@ class JobPanel(QWidget):
             )
 
     @Slot(int, object)
+    def _on_sampled(self, job_id: int, _result: object) -> None:
+        job = self.runner.jobs.get(job_id)
+        self.progress.setRange(0, 0)  # busy while the relaxation model loads
+        if job is not None and job.message != "stopping…":
+            self.eta.setText(f"{job.title}: sampled; relaxing the candidates…")
+
+    @Slot(int, object)
+    def _on_rank_progress(self, job_id: int, progress: api.RelaxProgress) -> None:
+        job = self.runner.jobs.get(job_id)
+        if self.progress.maximum() != progress.total:
+            self.progress.setRange(0, progress.total)
+        self.progress.setValue(progress.done)
+        self.progress.setFormat("relaxed %v / %m  (%p%)")
+        if job is None or job.message == "stopping…":
+            return
+        if progress.done >= progress.total:
+            self.eta.setText(f"{job.title}: ranking polymorphs…")
+            return
+        relax = job.plan.settings.relax if job.plan else "none"
+        name = {"chgnet": "CHGNet", "dao": "DAO-P"}.get(relax)
+        verb = f"relaxing with {name}" if name else "checking"
+        self.eta.setText(
+            f"{job.title}: {verb}, {progress.current} done; "
+            f"{format_seconds(progress.elapsed_s)} elapsed, "
+            f"about {format_seconds(progress.eta_s)} left"
+        )
+
+    @Slot(int, object)
     def _on_finished(self, job_id: int, _payload: object) -> None:
         self._show_end(job_id)
 
@@ -111,6 +142,9 @@ class JobPanel(QWidget):
         if job is not None and job.status is JobStatus.FINISHED:
             self.progress.setRange(0, max(job.total, 1))
             self.progress.setValue(job.total)
+        elif self.progress.maximum() == 0:  # a stopped relaxation: no busy indicator left
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
 
     @Slot()
     def _on_idle(self) -> None:

@@ -64,7 +64,11 @@ class TcPanel(QWidget):
         status: TcStatus,
     ) -> None:
         """Show the T_c of ``records`` (the selection) and of the reference, if any."""
-        rows = [(f"#{r.uid} {r.crystal.formula(reduced=True)}", r.tc) for r in records if r.tc]
+        rows = [
+            (f"#{r.uid} {r.crystal.formula(reduced=True)}{' ⚠' if r.problem else ''}", r.tc)
+            for r in records
+            if r.tc
+        ]
         rows = rows[:MAX_ROWS]
         if reference_tc is not None:
             rows.append(("Reference", reference_tc))
@@ -84,6 +88,12 @@ class TcPanel(QWidget):
             names = ", ".join(f"#{r.uid}" for r in missing[:8])
             more = "…" if len(missing) > 8 else ""
             lines.append(f"{names}{more}: {escape(status.missing_reason())}")
+        flagged = [r for r in records if r.tc and r.problem][:8]
+        for r in flagged:
+            lines.append(
+                f"⚠ #{r.uid}: structure implausible ({escape(r.problem)}); its T<sub>c</sub> "
+                "is not meaningful."
+            )
         if self.rows:
             head = "<tr><th></th><th>T<sub>c</sub> (K)</th><th>spread (K)</th><th>members (K)</th></tr>"
             body = "".join(_row(name, tc) for name, tc in self.rows)

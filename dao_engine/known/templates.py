@@ -27,7 +27,9 @@ from dao_engine.known.library import KnownLibrary, formula_key, type_key
 from dao_engine.known.substitution import substitution_log_score
 
 #: library crystals examined per composition (the best-scored first)
-MAX_EXAMINED = 80
+MAX_EXAMINED = 40
+#: rank template groups by their members' summed likelihood (see :func:`library_candidates`)
+VOTE = True
 #: permutations tried within one group of equal-count elements
 _MAX_GROUP = 6
 
@@ -145,28 +147,41 @@ def library_candidates(
     known: bool = True,
     templates: bool = True,
     same_structure: Callable[[Crystal, Crystal], bool] = csp_same_structure,
+    vote: bool = VOTE,
+    examine: int = MAX_EXAMINED,
 ) -> list[KnownCandidate]:
     """Up to ``limit`` distinct candidates for ``formula`` from the library, best first.
 
-    A structure is a duplicate when ``same_structure`` holds for it and a listed candidate of
-    the same space group (spglib, symprec 0.1 Å)."""
+    The ``examine`` best-scored library crystals are substituted and grouped: a structure joins
+    a listed one of the same space group (spglib, symprec 0.1 Å) that ``same_structure`` matches.
+    With ``vote`` the groups are ranked by the summed likelihood of their members,
+    Σ exp(score − best score) (a prototype many similar compounds take outranks a one-off);
+    else by their best member's score."""
     from dao_engine.crystal.symmetry import space_group
 
     reduced_formula = parse_formula(formula).reduced()[0].formula
-    chosen: list[tuple[int, KnownCandidate]] = []
-    for index, mapping, score, exact in ranked_entries(library, formula, known, templates)[
-        :MAX_EXAMINED
-    ]:
+    entries = ranked_entries(library, formula, known, templates)[:examine]
+    groups: list[tuple[int, KnownCandidate, list[float]]] = []
+    for index, mapping, score, exact in entries:
         material_id = str(library.arrays.ids[index])
         kind = "known" if exact else "from"
         crystal = _rescaled(library, index, mapping, f"{reduced_formula} {kind} {material_id}")
-        group = space_group(crystal, symprec=0.1)[1]
-        if any(g == group and same_structure(crystal, c.crystal) for g, c in chosen):
+        number = space_group(crystal, symprec=0.1)[1]
+        twin = next(
+            (g for g in groups if g[0] == number and same_structure(crystal, g[1].crystal)), None
+        )
+        if twin is not None:
+            twin[2].append(score)
             continue
+        if not vote and len(groups) >= limit:
+            break
         value = float(library.arrays.energy[index])
         energy = value if math.isfinite(value) else None
         template = _formula(library.counts[index])
-        chosen.append((group, KnownCandidate(crystal, material_id, exact, score, energy, template)))
-        if len(chosen) >= limit:
-            break
-    return [c for _, c in chosen]
+        candidate = KnownCandidate(crystal, material_id, exact, score, energy, template)
+        groups.append((number, candidate, [score]))
+    if vote and groups:
+        top = max(g[1].score for g in groups)
+        weight = {id(g): sum(math.exp(x - top) for x in g[2]) for g in groups}
+        groups.sort(key=lambda g: -weight[id(g)])
+    return [g[1] for g in groups[:limit]]

@@ -122,9 +122,18 @@ def _close_and_check(win) -> None:
 
 @pytest.fixture
 def fill_form(qtbot):
-    """fill_form(window, formula, shots, steps, keep_every): type into the predict form."""
+    """fill_form(window, formula, shots, steps, keep_every, relax_rank): type into the predict
+    form. Relax-and-rank is switched off unless ``relax_rank`` (samples only, as before)."""
 
-    def fill(win, formula: str = "NaCl", shots: int = 2, steps: int = 6, keep_every: int = 2):
+    def fill(
+        win,
+        formula: str = "NaCl",
+        shots: int = 2,
+        steps: int = 6,
+        keep_every: int = 2,
+        relax_rank: bool = False,
+    ):
+        win.form.rank_group.setChecked(relax_rank)
         win.form.formula.clear()
         qtbot.keyClicks(win.form.formula, formula)
         win.form.shots.setValue(shots)

@@ -14,13 +14,16 @@ offscreen test process), and by hand to refresh the README screenshots::
 3-D area (a blank or black OpenGL widget has std ≈ 0), and what real mouse clicks on two atoms
 measured (pyvista picking needs this real render). ``measurement`` saves only
 ``measurement.png`` (rock salt, Na–Cl distance picked by clicks); ``tc`` saves only
-``tc_panel.png`` (Nb3Sn candidates with the T_c column and tab; see render_tc.py).
+``tc_panel.png`` (Nb3Sn candidates with the T_c column and tab; see render_tc.py);
+``relax_rank`` saves only ``relax_rank_nacl.png`` (NaCl samples + known structures + templates
+relaxed with CHGNet and ranked into polymorphs). The other modes switch relax-and-rank off.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -57,9 +60,31 @@ def make_window(workdir: Path, checkpoint: str):
     window.resize(1560, 960)
     window.move(0, 0)
     window.show()
+    window.form.rank_group.setChecked(False)  # the plain sampling (see relax_rank_shot)
     window.form.set_checkpoint(checkpoint)
     wait_for(window.form.model_checked)
     return window
+
+
+def relax_rank_shot(checkpoint: str, workdir: Path, out: Path) -> str:
+    """NaCl: 8 samples + 5 library candidates relaxed with CHGNet, ranked; the table shows the
+    Polymorph / ΔE / space group before → after columns, the 3-D view polymorph 1."""
+    window = make_window(workdir, checkpoint)
+    form = window.form
+    form.rank_group.setChecked(True)
+    form.formula.setText("NaCl")
+    form.shots.setValue(8)
+    form.steps.setValue(int(os.environ.get("DAO_SCREENSHOT_STEPS", "1000")))
+    form.keep_every.setValue(0)
+    form.device.setCurrentText("cpu")
+    window.submit(form.request())
+    wait_for(window.candidates_added, 1800000)
+    window.select_uids([window.session.candidates[0].uid])
+    settle(1200)
+    path = out / "relax_rank_nacl.png"
+    grab_window(window).save(str(path))
+    window.close()
+    return str(path)
 
 
 def grab_window(window) -> "QImage":  # noqa: F821, UP037
@@ -263,7 +288,9 @@ def screenshots(checkpoint: str, workdir: Path, out: Path) -> list[str]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["check", "screenshots", "measurement", "tc"])
+    parser.add_argument(
+        "mode", choices=["check", "screenshots", "measurement", "tc", "relax_rank"]
+    )
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     args = parser.parse_args(argv)
@@ -277,6 +304,9 @@ def main(argv: list[str]) -> int:
             window = make_window(Path(tmp), args.checkpoint)
             print(json.dumps([measurement_shot(window, Path(tmp), Path(args.out))]))
             window.close()
+        elif args.mode == "relax_rank":
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            print(json.dumps([relax_rank_shot(args.checkpoint, Path(tmp), Path(args.out))]))
         elif args.mode == "tc":
             from tests.app.render_tc import tc_shot
 
