@@ -130,7 +130,34 @@ def main() -> int:
             print(len(done), row["formula"], json.dumps(summarise(list(done.values()))), flush=True)
     summary = summarise(list(done.values()))
     print(json.dumps(summary, indent=1))
+    if args.summarise:
+        _write_summary(summary, args)
     return 0
+
+
+def _write_summary(summary: dict, args: argparse.Namespace) -> None:
+    import subprocess
+
+    from dao_engine.model_card import hardware_name
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    record = {
+        "summary": summary,
+        "references": f"MP-20 test, numpy default_rng({args.seed}).choice(9046, {args.n}), in order; "
+        f"the first {summary['n']} done",
+        "settings": {
+            "shots": args.shots, "steps": args.steps, "library_candidates": args.templates,
+            "chgnet_steps": args.chgnet_steps, "fmax_eV_per_A": args.fmax,
+        },
+        "rows": str(args.rows.relative_to(ROOT)),
+        "hardware": hardware_name("cpu") + ", 1 torch thread",
+        "summarised_at_commit": commit,
+        "command": "python benchmarks/relax_rank.py --n 200",
+    }
+    out = RESULTS / "relax_rank_mp20_test.json"
+    out.write_text(json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -42,10 +42,12 @@ def file_energies(
     return values
 
 
-def _density(crystal: Crystal) -> float:
-    """Mass density in g/cm³."""
+def _density(crystal: Crystal) -> float | None:
+    """Mass density in g/cm³ (None for a cell of no volume)."""
     from pymatgen.core.periodic_table import Element
 
+    if not crystal.volume > 1e-3:
+        return None
     mass = sum(float(Element.from_Z(int(z)).atomic_mass) for z in crystal.species)
     return mass * 1.66053906660 / crystal.volume
 
@@ -79,7 +81,7 @@ def print_ranked(
         note = "".join(f"  [{n}]" for n in notes)
         print(
             f"{rank:>4} {item.polymorph:>4} {item.members:>2} {item.candidate.source:<34.34} "
-            f"{groups:<32.32} {c.volume / c.num_atoms:9.3f} {_density(c):8.3f} "
+            f"{groups:<32.32} {c.volume / c.num_atoms:9.3f} {_number(_density(c), 8, 3)} "
             f"{_number(item.chgnet_energy, 9, 4)} {_number(item.delta_mev, 7, 1)} "
             f"{_number(item.dao_energy, 8, 4)} {_number(in_file, 8, 4)}  {path}{note}"
         )

@@ -66,13 +66,13 @@ def make_window(workdir: Path, checkpoint: str):
     return window
 
 
-def relax_rank_shot(checkpoint: str, workdir: Path, out: Path) -> str:
-    """NaCl: 8 samples + 5 library candidates relaxed with CHGNet, ranked; the table shows the
-    Polymorph / ΔE / space group before → after columns, the 3-D view polymorph 1."""
+def relax_rank_shot(checkpoint: str, workdir: Path, out: Path, formula: str = "NaCl") -> str:
+    """``formula``: 8 samples + 5 library candidates relaxed with CHGNet, ranked; the table shows
+    the Polymorph / ΔE / space group before → after columns, the 3-D view polymorph 1."""
     window = make_window(workdir, checkpoint)
     form = window.form
     form.rank_group.setChecked(True)
-    form.formula.setText("NaCl")
+    form.formula.setText(formula)
     form.shots.setValue(8)
     form.steps.setValue(int(os.environ.get("DAO_SCREENSHOT_STEPS", "1000")))
     form.keep_every.setValue(0)
@@ -81,7 +81,7 @@ def relax_rank_shot(checkpoint: str, workdir: Path, out: Path) -> str:
     wait_for(window.candidates_added, 1800000)
     window.select_uids([window.session.candidates[0].uid])
     settle(1200)
-    path = out / "relax_rank_nacl.png"
+    path = out / f"relax_rank_{formula.lower()}.png"
     grab_window(window).save(str(path))
     window.close()
     return str(path)
@@ -293,6 +293,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--formula", default="NaCl", help="relax_rank mode: the composition")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("DAO Studio test")
@@ -306,7 +307,7 @@ def main(argv: list[str]) -> int:
             window.close()
         elif args.mode == "relax_rank":
             Path(args.out).mkdir(parents=True, exist_ok=True)
-            print(json.dumps([relax_rank_shot(args.checkpoint, Path(tmp), Path(args.out))]))
+            print(json.dumps([relax_rank_shot(args.checkpoint, Path(tmp), Path(args.out), args.formula)]))
         elif args.mode == "tc":
             from tests.app.render_tc import tc_shot
 

@@ -124,3 +124,25 @@ def test_shipped_library_card_lists_attribution():
     card = json.loads(LIBRARY_PATH.with_suffix(".json").read_text())
     assert "CC BY 4.0" in card["attribution"] and card["crystals"] > 10_000
     assert card["excluded_from_corpus"]["mp_20/test"] > 0
+
+
+def test_element_without_substitution_data_is_a_warning_and_sampling_still_works(
+    tiny_checkpoint, tmp_path, capsys
+):
+    """Pm has no entry in pymatgen's substitution table: the CLI says so in one line and still
+    writes the DAO samples (and whatever the library holds for PmCl3's 1:3 stoichiometry)."""
+    from dao_engine.cli import main
+
+    args = ["predict", "PmCl3", "--shots", "2", "--steps", "3", "--relax", "none", "--rank", "dao"]
+    args += ["--library", "2", "--checkpoint", str(tiny_checkpoint), "--out", str(tmp_path), "--quiet"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "warning: no substitution data for Pm" in err
+    assert len(list(tmp_path.glob("PmCl3_shot*.cif"))) == 2
+
+
+def test_missing_library_in_the_pipeline_is_a_warning_not_an_error(tmp_path):
+    from dao_engine.ranking.pipeline import SourceSwitches, library_sources
+
+    found, warnings = library_sources("NaCl", SourceSwitches(), str(tmp_path / "gone.npz"))
+    assert found == [] and len(warnings) == 1 and "missing" in warnings[0]
