@@ -39,6 +39,7 @@ from dao_app.widgets.polymorph_panel import PolymorphPanel
 from dao_app.widgets.predict_form import PredictForm
 from dao_app.widgets.structure_view import StructureView
 from dao_app.widgets.trajectory_panel import TrajectoryPanel
+from dao_app.window_analysis import WindowAnalysisMixin
 from dao_app.window_files import WindowFilesMixin
 from dao_app.window_jobs import WindowJobsMixin
 from dao_app.window_rank import WindowRankMixin, place_rank_columns
@@ -59,6 +60,7 @@ class MainWindow(
     WindowSessionMixin,
     WindowTcMixin,
     WindowViewMixin,
+    WindowAnalysisMixin,
     QMainWindow,
 ):
     """See the module docstring. ``interactive=False`` opens no dialogs (tests)."""
@@ -89,9 +91,11 @@ class MainWindow(
         )
         self._build_widgets()
         self._build_tc()
+        self._build_analysis()  # Lattice and XRD tabs
         self.actions_by_name = window_actions.build_menus(self)
         self._connect()
         self._connect_tc()
+        self._connect_analysis()
         self.sessions.recent_changed.emit(self.settings.recent_files())
         self.display.set_scheme(str(self.settings.get("scheme", "vesta")))
         if self.settings.get("dark", False):
@@ -201,6 +205,7 @@ class MainWindow(
         self.trajectory.export_failed.connect(
             lambda exc: self.errors.report(exc, "Animation export")
         )
+        self.trajectory.export_message.connect(self.statusBar().showMessage)
         c = self.session.candidates
         for event in (c.inserted, c.removed, c.reset):
             event.connect(self.sessions.mark_dirty)
@@ -238,11 +243,7 @@ class MainWindow(
             record.crystal,
             f"<b>#{record.uid}</b> {record.formula} · {symbol} ({number}) · {record.source_text}",
         )
-        output = self.session.jobs.outputs.get(record.job_id) if record.job_id else None
-        if record.ranking is not None and record.shot is None:
-            output = None  # a library structure has no sampling trajectory
-        if output is not self.trajectory.output or (record.shot or 1) != self.trajectory.shot:
-            self.trajectory.show_shot(output, record.shot or 1)
+        self._show_trajectory(record)  # its sampling, or why there is none
 
     @Slot()
     def select_all(self) -> None:

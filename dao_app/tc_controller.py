@@ -33,11 +33,19 @@ REFERENCE_UID = -1  # the reference travels with the candidates under this key
 
 def _predict(
     path: Path, pairs: list[tuple[int, api.Crystal]]
-) -> tuple[api.TcModelInfo, dict[int, api.TcPrediction]]:
-    """Pool thread: the model's description and T_c (K) by uid."""
+) -> tuple[api.TcModelInfo, dict[int, api.TcPrediction], dict[int, api.TcDomain | None]]:
+    """Pool thread: the model's description, T_c (K) by uid and each crystal's distance to
+    the training set (None for every uid when the model has no domain data)."""
     info = api.tc_model_info(path)
-    values = api.predict_tc([crystal for _, crystal in pairs], path, DEVICE)
-    return info, {uid: value for (uid, _), value in zip(pairs, values, strict=True)}
+    crystals = [crystal for _, crystal in pairs]
+    values = api.predict_tc(crystals, path, DEVICE)
+    domains = api.tc_domain(crystals, path, DEVICE)
+    uids = [uid for uid, _ in pairs]
+    return (
+        info,
+        dict(zip(uids, values, strict=True)),
+        dict(zip(uids, domains if domains is not None else [None] * len(uids), strict=True)),
+    )
 
 
 class TcController(QObject):
@@ -119,7 +127,8 @@ class TcController(QObject):
         pairs = [
             (r.uid, r.crystal)
             for r in records
-            if r.uid not in self.status.pending and (r.tc is None or r.tc_label != label)
+            if r.uid not in self.status.pending
+            and (r.tc is None or r.tc_label != label or r.uid not in self.status.domain)
         ]
         if with_reference and self.reference is not None:
             pairs.append((REFERENCE_UID, self.reference))
@@ -134,6 +143,7 @@ class TcController(QObject):
     def _drop_pending(self) -> None:
         self._generation += 1
         self.status.pending.clear()
+        self.status.domain.clear()
 
     def _on_inserting(self, first: int, _last: int) -> None:
         self._first_new = first
@@ -151,8 +161,9 @@ class TcController(QObject):
         current, reference_current = self._current(key)
         if not current:
             return
-        info, values = result  # type: ignore[misc]
+        info, values, domains = result  # type: ignore[misc]
         self.status.info = info
+        self.status.domain.update(domains)
         ref = values.pop(REFERENCE_UID, None)
         self.status.pending -= set(values) | {REFERENCE_UID}
         self.candidates.set_tc(values, info.label)

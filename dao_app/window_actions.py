@@ -42,6 +42,13 @@ ACTIONS: list[tuple[str, str, str, str, str]] = [
         "CIF (symmetrized or P1), POSCAR, extended XYZ",
     ),
     ("File", "Export &All…", "Ctrl+Shift+E", "export_all_dialog", ""),
+    (
+        "File",
+        "Export Candidates as &CSV…",
+        "",
+        "export_candidates_csv_dialog",
+        "Every row of the candidate table with its visible columns (numbers unformatted)",
+    ),
     ("File", "Save 3-D View as &PNG…", "Ctrl+P", "export_view_png_dialog", ""),
     ("File", "RECENT", "", "", ""),
     ("File", "-", "", "", ""),

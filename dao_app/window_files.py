@@ -156,12 +156,22 @@ class WindowFilesMixin:
             if len(records) == 1 and not Path(target).is_dir():
                 paths = [
                     export.export_one(
-                        records[0], target, choice.fmt, choice.symmetrize, choice.symprec
+                        records[0],
+                        target,
+                        choice.fmt,
+                        choice.symmetrize,
+                        choice.symprec,
+                        self.session.jobs,
                     )
                 ]
             else:
                 paths = export.export_many(
-                    records, target, choice.fmt, choice.symmetrize, choice.symprec
+                    records,
+                    target,
+                    choice.fmt,
+                    choice.symmetrize,
+                    choice.symprec,
+                    self.session.jobs,
                 )
         except (api.DaoError, OSError) as exc:
             self.errors.report(exc, "Export")

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
 
+from dao_app.state.candidates import CandidateRecord
 from dao_app.state.jobs import RankedJob
+from dao_app.widgets.trajectory_panel import no_trajectory_reason
 from dao_engine import api
 
 if TYPE_CHECKING:
@@ -42,12 +44,21 @@ class WindowJobsMixin:
         """Esc: a measurement in a 3-D view is cleared first; otherwise the job is cancelled."""
         if self.clear_measurements():
             return
+        if self.session.jobs.running() is None and self.cancel_relaxations():
+            return  # no prediction running: Esc stops the relaxations
         self.job_panel.cancel_current()
 
     @Slot(int)
     def _on_job_started(self: MainWindow, job_id: int) -> None:
         job = self.session.jobs.get(job_id)
+        self._clear_preview()  # a previous (cancelled) job's last live frame goes
         self.statusBar().showMessage(f"{job.title if job else f'Job {job_id}'}: running")
+
+    def _clear_preview(self: MainWindow) -> None:
+        """Remove the live preview from the Candidate view (only while nothing is selected:
+        a selected candidate is what the view shows then)."""
+        if not self.selected_records():
+            self.view.set_crystal(None, "Candidate")
 
     @Slot(int, object)
     def _on_job_progress(self: MainWindow, job_id: int, progress: api.PredictProgress) -> None:
@@ -94,8 +105,21 @@ class WindowJobsMixin:
 
     @Slot(int, object)
     def _on_job_failed(self: MainWindow, job_id: int, exc: BaseException) -> None:
+        self._clear_preview()
         self.errors.report(exc, f"Job {job_id}")
 
     @Slot(int)
     def _on_job_cancelled(self: MainWindow, job_id: int) -> None:
+        self._clear_preview()
         self.statusBar().showMessage(f"Job {job_id} cancelled.")
+
+    def _show_trajectory(self: MainWindow, record: CandidateRecord) -> None:
+        """The Trajectory tab for the selected candidate: its job's sampling, or why there is
+        none (relaxed copy, library structure, imported file)."""
+        output = self.session.jobs.outputs.get(record.job_id) if record.job_id else None
+        if record.ranking is not None and record.shot is None:
+            output = None  # a library structure has no sampling trajectory
+        if output is None:
+            self.trajectory.show_shot(None, 1, no_trajectory_reason(record))
+        elif output is not self.trajectory.output or (record.shot or 1) != self.trajectory.shot:
+            self.trajectory.show_shot(output, record.shot or 1)

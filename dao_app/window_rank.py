@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QTableView
 
-from dao_app.qt_models.candidates import RANK_COLUMNS
+from dao_app.qt_models.candidates import CHGNET_COLUMN, RANK_COLUMNS
 from dao_app.state.candidates import CandidateRecord, RankInfo
 from dao_app.state.jobs import BACKEND_NAMES, RankedJob
 from dao_engine import api
@@ -145,5 +145,6 @@ class WindowRankMixin:
     def _update_rank_columns(self: MainWindow) -> None:
         """Show the relax-and-rank columns only while some candidate has been ranked."""
         ranked = any(r.ranking is not None for r in self.session.candidates)
+        chgnet = ranked or any("chgnet_energy" in r.extra for r in self.session.candidates)
         for column in RANK_COLUMNS:
-            self.table.setColumnHidden(column, not ranked)
+            self.table.setColumnHidden(column, not (chgnet if column == CHGNET_COLUMN else ranked))

@@ -191,3 +191,39 @@ __all__ += [
     "write_cif_checked",
     "write_text_atomic",
 ]
+
+# --- What a VESTA or ASE user expects: lattice settings, Wyckoff sites, powder XRD, provenance ---
+from dao_engine.analysis.sites import (  # noqa: E402
+    LATTICE_SETTINGS,
+    LatticeSummary,
+    Site,
+    cell_in_setting,
+    lattice_summary,
+    site_table,
+)
+from dao_engine.analysis.xrd import PowderPattern, powder_pattern  # noqa: E402
+from dao_engine.analysis.xrd import broadened as broadened_pattern  # noqa: E402
+from dao_engine.io.cif_provenance import add_provenance as add_cif_provenance  # noqa: E402
+from dao_engine.io.cif_provenance import file_sha256  # noqa: E402
+from dao_engine.io.cif_provenance import read_provenance as read_cif_provenance  # noqa: E402
+
+__all__ += [
+    "LATTICE_SETTINGS",
+    "LatticeSummary",
+    "PowderPattern",
+    "Site",
+    "add_cif_provenance",
+    "broadened_pattern",
+    "cell_in_setting",
+    "file_sha256",
+    "lattice_summary",
+    "powder_pattern",
+    "read_cif_provenance",
+    "site_table",
+]
+
+# --- T_c honesty: distance of a crystal to the T_c training set; cancellable CHGNet relaxation ---
+from dao_engine.relax.chgnet_backend import relax_with_chgnet  # noqa: E402
+from dao_engine.superconductors.domain import TcDomain, tc_domain  # noqa: E402
+
+__all__ += ["TcDomain", "relax_with_chgnet", "tc_domain"]

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 )
 
 from dao_app.state.candidates import CandidateList, CandidateRecord
-from dao_app.state.tc import TcStatus, tc_text, tc_tooltip
+from dao_app.state.tc import ASSUMPTION, EXTRAPOLATION_MARK, TcStatus, tc_text, tc_tooltip
 from dao_engine import api
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -90,9 +90,10 @@ def _delta(r: CandidateRecord) -> tuple[str, Any]:
 
 def _chgnet(r: CandidateRecord) -> tuple[str, Any]:
     k = r.ranking
-    if k is None or k.chgnet_energy is None:
+    energy = k.chgnet_energy if k is not None else r.extra.get("chgnet_energy")
+    if not isinstance(energy, (int, float)) or not math.isfinite(energy):
         return DASH, None
-    return f"{k.chgnet_energy:.4f}", k.chgnet_energy
+    return f"{energy:.4f}", energy
 
 
 def _space_groups(r: CandidateRecord) -> tuple[str, Any]:
@@ -135,7 +136,10 @@ COLUMNS: list[tuple[str, str, Callable[[CandidateRecord], tuple[str, Any]]]] = [
     (
         "T_c (K)",
         "Superconducting critical temperature predicted from the structure by the T_c "
-        "ensemble (geometric mean of its models); hover a cell for the spread and the model",
+        "ensemble (geometric mean of its models); hover a cell for the spread and the model. "
+        + ASSUMPTION
+        + " Values for structures far from the training set (beyond 95% of the training "
+        "crystals' feature distance) are marked 'extrapolation'.",
         _tc,
     ),
     (
@@ -238,6 +242,10 @@ class CandidateTableModel(QAbstractTableModel):
             if column == TC_COLUMN and record.tc is None and record.uid in self.tc_status.pending:
                 return "…" if role == Qt.ItemDataRole.DisplayRole else None
             text, value = COLUMNS[column][2](record)
+            if column == TC_COLUMN and role == Qt.ItemDataRole.DisplayRole and record.tc:
+                domain = self.tc_status.domain.get(record.uid)
+                if domain is not None and domain.extrapolation:
+                    text += f" ({EXTRAPOLATION_MARK})"
             return text if role == Qt.ItemDataRole.DisplayRole else value
         if role == Qt.ItemDataRole.TextAlignmentRole and column == FLAG_COLUMN:
             return int(Qt.AlignmentFlag.AlignCenter)
@@ -258,11 +266,17 @@ class CandidateTableModel(QAbstractTableModel):
             if record.tc is None:
                 return self.tc_status.missing_reason()
             warning = f"structure implausible: {record.problem}\n" if record.problem else ""
-            return warning + tc_tooltip(record.tc, record.tc_label)
+            domain = self.tc_status.domain.get(record.uid)
+            return warning + tc_tooltip(record.tc, record.tc_label, domain)
         if column == FLAG_COLUMN:
             return record.problem or "plausible: distances, volume per atom, lattice are physical"
         if column in RANK_COLUMNS and record.ranking is not None:
             return _rank_tooltip(record, column)
+        if column == CHGNET_COLUMN and "chgnet_energy" in record.extra:
+            return (
+                "CHGNet energy per atom of this structure, relaxed with CHGNet (Predict ▸ "
+                "Relax selected); eV/atom, not comparable with DAO-P energies"
+            )
         return COLUMNS[column][1]
 
     def headerData(

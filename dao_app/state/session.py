@@ -106,6 +106,7 @@ def _record_to_dict(r: CandidateRecord) -> dict[str, Any]:
         "tc": None if r.tc is None else tc_to_dict(r.tc, r.tc_label),
         "crystal": crystal_to_dict(r.crystal),
         **({} if r.ranking is None else {"ranking": asdict(r.ranking)}),
+        **({"chgnet_energy": r.extra["chgnet_energy"]} if "chgnet_energy" in r.extra else {}),
     }
 
 
@@ -144,6 +145,11 @@ def session_from_dict(data: dict[str, Any], where: str = "session") -> Session:
                 model=str(c.get("model", "")),
                 energy_label=str(c.get("energy_label", "")),
                 ranking=RankInfo(**c["ranking"]) if c.get("ranking") else None,
+                extra=(
+                    {"chgnet_energy": float(c["chgnet_energy"])}
+                    if isinstance(c.get("chgnet_energy"), (int, float))
+                    else {}
+                ),
             )
             for c in data.get("candidates", [])
         ]

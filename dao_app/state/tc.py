@@ -13,6 +13,13 @@ from dao_engine import api
 
 DASH = "—"
 CAVEAT = "experimental T_c scale, not a guarantee of superconductivity"
+#: said wherever T_c is shown (column header, T_c tab)
+ASSUMPTION = (
+    "Assumes the material is a superconductor: the model was trained on known "
+    "superconductors only (SuperCon3D) and predicts a T_c for any structure, NaCl included."
+)
+#: cell suffix of a T_c far from the training set
+EXTRAPOLATION_MARK = "extrapolation"
 
 
 @dataclass
@@ -30,6 +37,7 @@ class TcStatus:
     problem: str = ""
     pending: set[int] = field(default_factory=set)
     info: api.TcModelInfo | None = None
+    domain: dict[int, api.TcDomain | None] = field(default_factory=dict)
 
     def missing_reason(self) -> str:
         """Tooltip of a row without a T_c."""
@@ -47,12 +55,21 @@ def tc_text(kelvin: float) -> str:
     return f"{kelvin:.1f}" if kelvin >= 1.0 else f"{kelvin:.2g}"
 
 
-def tc_tooltip(tc: api.TcPrediction, label: str) -> str:
-    """The cell tooltip: spread, what it means, which model, and the caveat."""
-    return (
+def tc_tooltip(
+    tc: api.TcPrediction, label: str, domain: api.TcDomain | None = None
+) -> str:
+    """The cell tooltip: spread, what it means, which model, the caveat and, when known, how
+    far the structure is from the training set."""
+    text = (
         f"ensemble of {len(tc.members)} models: {tc_text(tc.tc_low)}–{tc_text(tc.tc_high)} K "
         f"(exp(mean ± std) of ln T_c); predicted by {label or 'an unnamed model'}; {CAVEAT}"
     )
+    if domain is not None:
+        head = "EXTRAPOLATION — " if domain.extrapolation else ""
+        text = f"{head}{domain.text()}\n{text}"
+    else:
+        text += "\n(no training-set distance for this model: extrapolation cannot be judged)"
+    return f"{text}\n{ASSUMPTION}"
 
 
 def model_description(info: api.TcModelInfo) -> str:
@@ -70,7 +87,7 @@ def model_description(info: api.TcModelInfo) -> str:
             f" Cross-validated MAE of ln T_c: {info.mae_log_tc:.2f}, i.e. a typical prediction "
             f"is off by a factor of about {factor:.1f}."
         )
-    return text + f" T_c values are on the {CAVEAT}."
+    return text + f" T_c values are on the {CAVEAT}. {ASSUMPTION}"
 
 
 def tc_to_dict(tc: api.TcPrediction, label: str) -> dict[str, object]:

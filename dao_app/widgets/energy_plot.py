@@ -30,9 +30,12 @@ class EnergyPlot(PlotCanvas):
         total_steps: int,
         highlight: int | None = None,
         title: str = "",
+        empty_text: str = NO_ENERGY_TEXT,
     ) -> None:
-        """One curve per shot (energy per step, eV/atom); ``highlight`` is a 1-based shot."""
+        """One curve per shot (energy per step, eV/atom); ``highlight`` is a 1-based shot;
+        ``empty_text`` is drawn when there is no curve (why there is none)."""
         self.trajectories = [list(t) for t in trajectories]
+        self.empty_text = empty_text
         self.total_steps = total_steps
         self.highlight = highlight
         self.title = title
@@ -50,7 +53,7 @@ class EnergyPlot(PlotCanvas):
             ax.text(
                 0.5,
                 0.5,
-                NO_ENERGY_TEXT,
+                getattr(self, "empty_text", NO_ENERGY_TEXT),
                 ha="center",
                 va="center",
                 wrap=True,

@@ -17,9 +17,17 @@ from PySide6.QtWidgets import (
 )
 
 from dao_app.qt_models.jobs import JobTableModel, format_seconds
-from dao_app.state.jobs import JobStatus
+from dao_app.state.jobs import JobRecord, JobStatus
 from dao_app.workers.predict import JobRunner
 from dao_engine import api
+
+
+def end_text(job: JobRecord) -> str:
+    """E.g. ``Job 2: NaCl, 4 shots: cancelled`` (the note in parentheses only when it adds
+    something: not "cancelled (cancelled)")."""
+    note = job.message.strip()
+    extra = f" ({note})" if note and note.lower() != job.status.value else ""
+    return f"{job.title}: {job.status.value}{extra}"
 
 
 class JobPanel(QWidget):
@@ -44,6 +52,7 @@ class JobPanel(QWidget):
         self.cancel_button = QPushButton("Cancel", toolTip="Stop the running job (Esc)")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_current)
+        self._shown: int | None = None  # the job whose progress the bar shows
 
         row = QHBoxLayout()
         row.addWidget(self.progress, 1)
@@ -80,6 +89,9 @@ class JobPanel(QWidget):
     @Slot(int)
     def _on_started(self, job_id: int) -> None:
         job = self.runner.jobs.get(job_id)
+        self._shown = job_id
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
         self.progress.setRange(0, 0)  # busy indicator while the model loads
         self.cancel_button.setEnabled(True)
         self.eta.setText(f"{job.title if job else 'Job'}: loading the model…")
@@ -136,15 +148,18 @@ class JobPanel(QWidget):
     def _show_end(self, job_id: int) -> None:
         job = self.runner.jobs.get(job_id)
         if job is not None:
-            self.eta.setText(
-                f"{job.title}: {job.status.value}" + (f" ({job.message})" if job.message else "")
-            )
+            self.eta.setText(end_text(job))
         if job is not None and job.status is JobStatus.FINISHED:
             self.progress.setRange(0, max(job.total, 1))
             self.progress.setValue(job.total)
-        elif self.progress.maximum() == 0:  # a stopped relaxation: no busy indicator left
-            self.progress.setRange(0, 1)
-            self.progress.setValue(0)
+        elif job is None or job.job_id == self._shown:  # cancelled/failed: no stale progress
+            self.reset_progress()
+
+    def reset_progress(self) -> None:
+        """An empty bar (no busy indicator, no steps of a job that ended)."""
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
 
     @Slot()
     def _on_idle(self) -> None:

@@ -81,6 +81,8 @@ class PredictForm(QWidget):
         self.formula.returnPressed.connect(self.request_prediction)
         self.formula_message = QLabel(wordWrap=True)
         self.z_box = QComboBox(toolTip="Formula units per cell (Z) and the atom count it gives")
+        self._user_z: dict[str, int] = {}  # reduced formula -> the Z the user picked for it
+        self.z_box.activated.connect(self._z_chosen)
         self.shots = self._spin(1, 100, 20, "Independent samples (shots) to draw")
         self.steps = self._spin(1, 1000, 1000, "Reverse-diffusion steps (1000 = full quality)")
         self.seed = self._spin(0, 2**31 - 1, 0, "Random seed: the same seed repeats a prediction")
@@ -317,15 +319,29 @@ class PredictForm(QWidget):
         )
 
     # --- composition -----------------------------------------------------------------
+    @Slot(int)
+    def _z_chosen(self, index: int) -> None:
+        """The user picked a Z: it sticks to this composition (and only to it)."""
+        if self._check.ok and index >= 0:
+            self._user_z[self._check.reduced] = self.z_box.itemData(index)
+
     @Slot()
     def _validate(self) -> None:
         previous = self.z_box.currentData()
+        before = self._check.reduced
         self._check = check_formula(self.formula.text(), self.max_atoms or FALLBACK_MAX_ATOMS)
         self.formula_message.setText(self._check.message)
         self.formula_message.setStyleSheet(OK_STYLE if self._check.ok else ERROR_STYLE)
         self.z_box.clear()
         for z, atoms in self._check.z_choices:
             self.z_box.addItem(f"Z = {z}  ({atoms} atoms)", z)
+        # Each composition gets its own default Z, unless the user chose one for it; the same
+        # composition (another model read, a toggled option) keeps what was shown.
+        chosen = self._user_z.get(self._check.reduced)
+        if self._check.reduced != before:
+            previous = None
+        if chosen is not None and self.z_box.findData(chosen) >= 0:
+            previous = chosen
         wanted = previous if self.z_box.findData(previous) >= 0 else self._check.default_z
         if wanted is not None:
             self.z_box.setCurrentIndex(self.z_box.findData(wanted))
@@ -430,6 +446,7 @@ class PredictForm(QWidget):
         self.formula.setText(str(values.get("formula", "")))
         if values.get("z") is not None and self.z_box.findData(values["z"]) >= 0:
             self.z_box.setCurrentIndex(self.z_box.findData(values["z"]))
+            self._z_chosen(self.z_box.currentIndex())  # a session's Z counts as chosen
 
     def _restore_energy_model(self, path: object) -> None:
         """A session's energy model; a missing file falls back to "Same as generator" (said

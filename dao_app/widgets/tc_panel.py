@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from dao_app.state.candidates import CandidateRecord
-from dao_app.state.tc import TcStatus, model_description, tc_text
+from dao_app.state.tc import ASSUMPTION, EXTRAPOLATION_MARK, TcStatus, model_description, tc_text
 from dao_app.widgets.tc_plot import TcPlot
 from dao_engine import api
 
@@ -21,10 +21,17 @@ def _members(tc: api.TcPrediction) -> str:
     return ", ".join(tc_text(v) for v in tc.members)
 
 
-def _row(name: str, tc: api.TcPrediction) -> str:
+def _row(name: str, tc: api.TcPrediction, domain: api.TcDomain | None = None) -> str:
+    if domain is None:
+        where = "?"
+    elif domain.extrapolation:
+        where = f"<b>{EXTRAPOLATION_MARK}</b> ({domain.distance:.2f})"
+    else:
+        where = f"in range ({domain.distance:.2f})"
     return (
         f"<tr><td>{escape(name)}</td><td align=right><b>{tc_text(tc.tc)}</b></td>"
-        f"<td>{tc_text(tc.tc_low)}–{tc_text(tc.tc_high)}</td><td>{_members(tc)}</td></tr>"
+        f"<td>{tc_text(tc.tc_low)}–{tc_text(tc.tc_high)}</td><td>{_members(tc)}</td>"
+        f"<td>{where}</td></tr>"
     )
 
 
@@ -40,8 +47,11 @@ class TcPanel(QWidget):
         self.note = QLabel(wordWrap=True)
         self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.note.setStyleSheet("font-style: italic;")
+        self.assumption = QLabel(ASSUMPTION, wordWrap=True)  # always shown
+        self.assumption.setStyleSheet("font-weight: bold;")
         texts = QWidget()
         text_layout = QVBoxLayout(texts)
+        text_layout.addWidget(self.assumption)
         text_layout.addWidget(self.summary)
         text_layout.addWidget(self.note)
         text_layout.addStretch(1)
@@ -70,8 +80,10 @@ class TcPanel(QWidget):
             if r.tc
         ]
         rows = rows[:MAX_ROWS]
+        self._domains = [status.domain.get(r.uid) for r in records if r.tc][:MAX_ROWS]
         if reference_tc is not None:
             rows.append(("Reference", reference_tc))
+            self._domains.append(status.domain.get(-1))
         self.rows = rows  # type: ignore[assignment]
         self.plot.set_rows(self.rows)
         self.summary.setText(self._summary(records, status))
@@ -95,13 +107,28 @@ class TcPanel(QWidget):
                 "is not meaningful."
             )
         if self.rows:
-            head = "<tr><th></th><th>T<sub>c</sub> (K)</th><th>spread (K)</th><th>members (K)</th></tr>"
-            body = "".join(_row(name, tc) for name, tc in self.rows)
+            head = (
+                "<tr><th></th><th>T<sub>c</sub> (K)</th><th>spread (K)</th><th>members (K)</th>"
+                "<th>training set</th></tr>"
+            )
+            body = "".join(
+                _row(name, tc, domain)
+                for (name, tc), domain in zip(self.rows, self._domains, strict=False)
+            )
             lines.append(f"<table cellspacing=4>{head}{body}</table>")
             lines.append(
                 "T<sub>c</sub> is the ensemble's geometric mean; the spread is exp(mean ± std) "
-                "of the members' ln T<sub>c</sub>."
+                "of the members' ln T<sub>c</sub>. <i>Training set</i>: the distance of the "
+                "structure's crystal feature to the SuperCon3D training crystals; beyond the "
+                "95th percentile of the training crystals' own distances the T<sub>c</sub> is "
+                f"an {EXTRAPOLATION_MARK} (? = this model has no such data)."
             )
+            if any(d is not None and d.extrapolation for d in self._domains):
+                lines.append(
+                    f"<b>{EXTRAPOLATION_MARK.capitalize()}</b>: these structures are unlike "
+                    "every superconductor the model was trained on; their T<sub>c</sub> says "
+                    "little."
+                )
         if len([r for r in records if r.tc]) > MAX_ROWS:
             lines.append(f"Showing the first {MAX_ROWS} selected candidates.")
         return "<br>".join(f"<p>{x}</p>" if not x.startswith("<table") else x for x in lines)

@@ -24,9 +24,37 @@ from PySide6.QtWidgets import (
 )
 
 from dao_app import animation_export
+from dao_app.state.candidates import CandidateRecord
 from dao_app.state.jobs import JobOutput
 from dao_app.widgets.energy_plot import EnergyPlot
 from dao_app.widgets.structure_view import StructureView
+
+
+#: the plot's text when no candidate with a trajectory is shown
+NO_SELECTION_TEXT = "No sampling trajectory: pick a candidate of a prediction job."
+
+
+def no_trajectory_reason(record: CandidateRecord) -> str:
+    """Why a candidate without a stored sampling trajectory has none (relaxed copy, library
+    structure of relax-and-rank, imported file, or a job whose frames are not kept)."""
+    relaxed_from = record.extra.get("relaxed_from")
+    if relaxed_from is not None or "relaxed (" in record.source:
+        origin = f" from #{relaxed_from}" if relaxed_from is not None else ""
+        return (
+            f"No sampling trajectory: this structure was relaxed{origin}, not sampled.\n"
+            "Select the candidate it was relaxed from to see how that one was sampled."
+        )
+    if record.ranking is not None and record.shot is None:
+        return (
+            f"No sampling trajectory: this structure comes from the library "
+            f"({record.ranking.origin}), not from sampling."
+        )
+    if record.job_id is None:
+        return (
+            f"No sampling trajectory: this structure was imported ({record.source}), "
+            "not sampled."
+        )
+    return "No sampling trajectory is stored for this job (opened from an older session?)."
 
 
 def _plot_title(output: JobOutput) -> str:
@@ -39,6 +67,7 @@ class TrajectoryPanel(QWidget):
 
     frame_shown = Signal(int)
     export_failed = Signal(object)
+    export_message = Signal(str)  # one status-bar line: where the animation went, or why not
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,14 +121,15 @@ class TrajectoryPanel(QWidget):
         for w in (self.shot_box, self.play_button, self.slider, self.view.png_button):
             w.setEnabled(on)
 
-    def show_shot(self, output: JobOutput | None, shot: int = 1) -> None:
-        """Load ``output`` (None clears) and show its ``shot`` (1-based) from the first frame."""
+    def show_shot(self, output: JobOutput | None, shot: int = 1, reason: str = "") -> None:
+        """Load ``output`` (None clears; ``reason`` then says why there is no trajectory) and
+        show its ``shot`` (1-based) from the first frame."""
         self.set_playing(False)
         self.output, self.shot = output, shot
         self.shot_box.clear()
         if output is None:
             self.view.set_crystal(None)
-            self.plot.set_trajectories([], 0)
+            self.plot.set_trajectories([], 0, empty_text=reason or NO_SELECTION_TEXT)
             self._set_enabled(False)
             self.step_label.setText("step – / –")
             return
@@ -198,7 +228,16 @@ class TrajectoryPanel(QWidget):
         """Render all frames and write a GIF/MP4; failures go to ``export_failed``."""
         self.set_playing(False)
         try:
-            return animation_export.write_animation(self.render_frames(), path, self.fps.value())
+            written = animation_export.write_animation(
+                self.render_frames(), path, self.fps.value()
+            )
         except (RuntimeError, ValueError, OSError) as exc:
+            self.export_message.emit(f"Animation not saved to {path}: {exc}")
             self.export_failed.emit(exc)
             return None
+        frames = self.slider.maximum() + 1
+        self.export_message.emit(
+            f"Saved animation to {written} ({frames} frame{'s' if frames != 1 else ''}, "
+            f"{self.fps.value()} fps)"
+        )
+        return written

@@ -66,18 +66,22 @@ def test_relax_with_dao_p_adds_an_undoable_row(qtbot, window, strained, relax_da
     assert window.model.rowCount() == 2 and window.session.candidates.by_uid(uid) is record
 
 
-def test_chgnet_energy_goes_to_the_tooltip_not_the_column(qtbot, window, strained, monkeypatch):
+def test_chgnet_energy_goes_to_its_column_not_the_dao_p_one(
+    qtbot, window, strained, monkeypatch
+):
     calls = []
 
-    def fake(crystal, backend="dao", checkpoint=None, steps=3, device="cpu"):
-        calls.append((backend, checkpoint))
-        return api.Relaxed(crystal, [-3.2, -3.5], "CHGNet energy per atom (eV/atom)", None)
+    def fake(crystal, fmax=0.05, steps=300, relax_cell=True, should_stop=None):
+        calls.append(steps)
+        should_stop()
+        return type("R", (), {"crystal": crystal, "energies": [-3.2, -3.5], "invalid": None})()
 
-    monkeypatch.setattr(api, "relax_crystal", fake)
+    monkeypatch.setattr(api, "relax_with_chgnet", fake)
     [uid] = _relax(qtbot, window, "relax_selected_chgnet")
-    assert calls == [("chgnet", None)]
+    assert calls == [window.form.chgnet_steps.value()]
     row = window.session.candidates.index_of(uid)
     assert window.model.index(row, ENERGY_COLUMN).data() == DASH
+    assert window.model.index(row, 14).data() == "-3.5000"  # E CHGNet
     from PySide6.QtCore import Qt
 
     tip = window.model.index(row, ENERGY_COLUMN).data(Qt.ItemDataRole.ToolTipRole)

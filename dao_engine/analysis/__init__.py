@@ -1,0 +1,1 @@
+"""Crystallographic analysis for display: lattice summaries, Wyckoff site tables, powder XRD."""
