@@ -8,6 +8,7 @@ except the pixels.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -28,6 +30,11 @@ from dao_app.scene import Scene, SceneOptions, build_scene
 from dao_app.widgets import render
 from dao_app.widgets.measure_tool import HINT, MeasureTool
 from dao_engine import api
+
+
+def _plain(html: str) -> str:
+    """The text of a rich-text title, for its tooltip."""
+    return re.sub(r"<[^>]+>", "", html).replace("&amp;", "&").replace("&nbsp;", " ")
 
 
 def legend_html(scene: Scene | None) -> str:
@@ -66,6 +73,9 @@ class StructureView(QWidget):
         self.measure_button = QToolButton(text="Measure", checkable=True, toolTip=HINT)
         self.measure_label = QLabel()
         self.measure_label.setStyleSheet("color: #e65100; font-weight: bold;")
+        for label in (self.title, self.measure_label):  # long texts clip; the window never grows
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(40)
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 0, 4, 0)
         bar.addWidget(self.title, 1)
@@ -103,6 +113,7 @@ class StructureView(QWidget):
 
     def set_title(self, text: str) -> None:
         self.title.setText(text)
+        self.title.setToolTip(_plain(text))
 
     def set_crystal(
         self, crystal: api.Crystal | None, title: str | None = None, reset_camera: bool = True
@@ -110,7 +121,7 @@ class StructureView(QWidget):
         """Show ``crystal`` (None clears the view)."""
         self.crystal = crystal
         if title is not None:
-            self.title.setText(title)
+            self.set_title(title)
         self._redraw(reset_camera)
 
     def set_options(self, options: SceneOptions) -> None:
@@ -141,6 +152,7 @@ class StructureView(QWidget):
     @Slot(str)
     def _on_measured(self, text: str) -> None:
         self.measure_label.setText(text)
+        self.measure_label.setToolTip(text)
         self.measured.emit(text)
 
     def _redraw(self, reset_camera: bool) -> None:
