@@ -127,7 +127,7 @@ class WindowRelaxMixin:
                 self._relax_generation, backend, record.uid, relaxed_source(record, backend), model
             )
             if backend == "chgnet":
-                control = RelaxControl(self.form.chgnet_steps.value())
+                control = RelaxControl(self.form.rank_group.chgnet_steps.value())
                 self._relax_controls[key] = control
                 self.relax_tasks.start(
                     key, chgnet_relax, record.crystal, control.max_steps, control

@@ -6,11 +6,8 @@ and ranks/labels energies ("Same as generator" by default). Each chosen checkpoi
 the background (``model_checked`` / ``energy_model_checked`` tell when) to learn how many atoms
 the generator holds and whether energies can be predicted.
 
-"Relax and rank" (a checkable group, on by default) describes what the job does after
-sampling (:meth:`PredictForm.relax_rank_plan`): which sources feed the candidate list (DAO
-samples, known structures and substitution templates from the shipped library, up to N of
-them), the relaxation (CHGNet, DAO-P or none) and the ranking energy (CHGNet or DAO-P). CHGNet
-is the default when it is installed; otherwise its choices are disabled with a tooltip.
+"Relax and rank" (:class:`~dao_app.widgets.relax_rank_box.RelaxRankBox`, on by default)
+describes what the job does after sampling (:meth:`PredictForm.relax_rank_plan`).
 """
 
 from __future__ import annotations
@@ -35,16 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from dao_app.state.jobs import RelaxRankPlan
+from dao_app.widgets.relax_rank_box import RelaxRankBox
 from dao_app.validation import FALLBACK_MAX_ATOMS, FormulaCheck, check_formula
 from dao_app.widgets.model_picker import ERROR_STYLE, OK_STYLE, ModelPicker
 from dao_app.workers.tasks import TaskRunner
 from dao_engine import api
 
-#: (backend, label) of the relax and rank choices
-RELAX_CHOICES = (("chgnet", "CHGNet"), ("dao", "DAO-P"), ("none", "none"))
-RANK_CHOICES = (("chgnet", "CHGNet"), ("dao", "DAO-P"))
-_NO_CHGNET = "CHGNet is not installed (pip install chgnet, or bash packaging/setup.sh)"
-_NO_DAO_ENERGY = "needs an energy model: choose a DAO-P generator or energy model above"
 _GUIDANCE_TIP = (
     "Steer sampling towards low predicted energy (needs an energy model: a DAO-P generator "
     "or a separate energy model)"
@@ -132,107 +125,17 @@ class PredictForm(QWidget):
         layout.addWidget(self.predict_button)
 
     def _build_relax_rank(self) -> None:
-        self.has_chgnet = api.chgnet_available()
-        self.library_path: str | None = None  # the known-structure library (None = shipped)
-        self.rank_group = QGroupBox("Relax and rank after sampling", checkable=True, checked=True)
-        self.rank_group.setToolTip(
-            "After sampling, add known structures and substitution templates from the shipped "
-            "Materials Project library, relax every candidate, group them into distinct "
-            "polymorphs and rank those by energy per atom"
-        )
-        self.use_samples = QCheckBox("DAO samples", checked=True, toolTip="The sampled structures")
-        self.use_known = QCheckBox(
-            "known", checked=True, toolTip="Known structures of this composition in the library"
-        )
-        self.use_templates = QCheckBox(
-            "templates",
-            checked=True,
-            toolTip="Library structures of the same stoichiometry with the elements substituted "
-            "(pymatgen substitution probabilities)",
-        )
-        self.library_limit = self._spin(
-            0, 100, 5, "At most this many distinct library structures (known + templates)"
-        )
-        self.library_limit.setPrefix("≤ ")
-        self.relax = QComboBox(toolTip="Relax every candidate before ranking")
-        for backend, label in RELAX_CHOICES:
-            self.relax.addItem(label, backend)
-        self.rank_by = QComboBox(toolTip="Energy per atom that ranks the polymorphs")
-        for backend, label in RANK_CHOICES:
-            self.rank_by.addItem(label, backend)
-        self.chgnet_steps = self._spin(1, 5000, 200, "FIRE steps per CHGNet relaxation")
-        self.chgnet_steps.setPrefix("steps ")
-        if not self.has_chgnet:
-            for combo in (self.relax, self.rank_by):
-                self._enable_choice(combo, "chgnet", False, _NO_CHGNET)
-        self.relax.setCurrentIndex(self.relax.findData("chgnet" if self.has_chgnet else "none"))
-        self.rank_by.setCurrentIndex(self.rank_by.findData("chgnet" if self.has_chgnet else "dao"))
-        sources = QHBoxLayout()
-        for widget in (self.use_samples, self.use_known, self.use_templates, self.library_limit):
-            sources.addWidget(widget)
-        sources.addStretch(1)
-        methods = QHBoxLayout()
-        methods.addWidget(QLabel("Relax"))
-        methods.addWidget(self.relax)
-        methods.addWidget(self.chgnet_steps)
-        methods.addWidget(QLabel("Rank by"))
-        methods.addWidget(self.rank_by)
-        methods.addStretch(1)
-        box = QVBoxLayout(self.rank_group)
-        box.setContentsMargins(6, 4, 6, 4)
-        box.addLayout(sources)
-        box.addLayout(methods)
-        for check in (self.rank_group, self.use_samples, self.use_known, self.use_templates):
-            check.toggled.connect(self._validate)
-        self.relax.currentIndexChanged.connect(self._relax_changed)
-        self._relax_changed()
-
-    @staticmethod
-    def _enable_choice(combo: QComboBox, backend: str, enabled: bool, why: str) -> None:
-        """Enable or disable one entry of a relax/rank combo box (with its reason)."""
-        model = combo.model()
-        item = model.item(combo.findData(backend))  # type: ignore[attr-defined]
-        item.setEnabled(enabled)
-        item.setToolTip("" if enabled else why)
-        if not enabled and combo.currentData() == backend:
-            items = [model.item(i) for i in range(combo.count())]  # type: ignore[attr-defined]
-            combo.setCurrentIndex(next(i for i, it in enumerate(items) if it.isEnabled()))
-
-    @Slot()
-    def _relax_changed(self) -> None:
-        self.chgnet_steps.setEnabled(self.relax.currentData() == "chgnet")
+        self.rank_group = RelaxRankBox(self._spin)
+        self.rank_group.changed.connect(self._validate)
 
     def relax_rank_plan(self) -> RelaxRankPlan | None:
-        """What the job does after sampling; None when "Relax and rank" is off (raises
-        ``api.ConfigError`` for impossible settings)."""
-        if not self.rank_group.isChecked():
-            return None
-        switches = api.SourceSwitches(
-            self.use_samples.isChecked(),
-            self.use_known.isChecked(),
-            self.use_templates.isChecked(),
-            self.library_limit.value(),
-        )
-        settings = api.RelaxRankSettings(
-            relax=self.relax.currentData(),
-            rank=self.rank_by.currentData(),
-            chgnet_steps=self.chgnet_steps.value(),
-            checkpoint=self.energy_source,
-        )
-        return RelaxRankPlan(switches, settings, self.library_path)
+        """What the job does after sampling; None when "Relax and rank" is off."""
+        return self.rank_group.plan(self.energy_source)
 
     @property
     def rank_problem(self) -> str:
         """Why the relax-and-rank settings cannot run ("" when they can)."""
-        if not self.rank_group.isChecked():
-            return ""
-        if not (
-            self.use_samples.isChecked()
-            or self.use_known.isChecked()
-            or self.use_templates.isChecked()
-        ):
-            return "Relax and rank: switch on at least one source (or switch relax-and-rank off)"
-        return ""
+        return self.rank_group.problem
 
     @staticmethod
     def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
@@ -286,7 +189,7 @@ class PredictForm(QWidget):
     @Slot()
     def _models_changed(self) -> None:
         if hasattr(self, "relax"):
-            self._enable_choice(self.relax, "dao", self.has_energy, _NO_DAO_ENERGY)
+            self.rank_group.allow_dao_energy(self.has_energy)
         if self.energy_checkpoint is None and self.model.info is not None:
             info = self.model.info
             self.energy_model.show_note(
@@ -395,37 +298,8 @@ class PredictForm(QWidget):
             "checkpoint": self.checkpoint,
             "energy_checkpoint": self.energy_checkpoint,
             "guidance": self.guidance.value() if self.guided.isChecked() else 0.0,
-            "relax_rank": {
-                "on": self.rank_group.isChecked(),
-                "samples": self.use_samples.isChecked(),
-                "known": self.use_known.isChecked(),
-                "templates": self.use_templates.isChecked(),
-                "library_limit": self.library_limit.value(),
-                "relax": self.relax.currentData(),
-                "rank": self.rank_by.currentData(),
-                "chgnet_steps": self.chgnet_steps.value(),
-            },
+            "relax_rank": self.rank_group.values(),
         }
-
-    def _restore_relax_rank(self, values: object) -> None:
-        if not isinstance(values, dict):
-            return
-        for name, box in (
-            ("on", self.rank_group),
-            ("samples", self.use_samples),
-            ("known", self.use_known),
-            ("templates", self.use_templates),
-        ):
-            if isinstance(values.get(name), bool):
-                box.setChecked(values[name])
-        spins = (("library_limit", self.library_limit), ("chgnet_steps", self.chgnet_steps))
-        for name, spin in spins:
-            if isinstance(values.get(name), int):
-                spin.setValue(values[name])
-        for name, combo in (("relax", self.relax), ("rank", self.rank_by)):
-            index = combo.findData(values.get(name))
-            if index >= 0 and combo.model().item(index).isEnabled():  # type: ignore[attr-defined]
-                combo.setCurrentIndex(index)
 
     def set_values(self, values: dict[str, Any]) -> None:
         """Restore :meth:`values` (unknown keys and out-of-range numbers are ignored/clamped)."""
@@ -442,7 +316,7 @@ class PredictForm(QWidget):
         if values.get("checkpoint") and Path(values["checkpoint"]).is_file():
             self.set_checkpoint(values["checkpoint"])
         self._restore_energy_model(values.get("energy_checkpoint"))
-        self._restore_relax_rank(values.get("relax_rank"))
+        self.rank_group.restore(values.get("relax_rank"))
         self.formula.setText(str(values.get("formula", "")))
         if values.get("z") is not None and self.z_box.findData(values["z"]) >= 0:
             self.z_box.setCurrentIndex(self.z_box.findData(values["z"]))

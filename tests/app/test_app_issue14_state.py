@@ -120,7 +120,7 @@ def test_chgnet_relax_shows_steps_eta_and_cancel_keeps_nothing(
     qtbot, window, tmp_path, slow_chgnet
 ):
     _strained(window, tmp_path)
-    window.form.chgnet_steps.setValue(1000)
+    window.form.rank_group.chgnet_steps.setValue(1000)
     window.relax_selected_chgnet()
     qtbot.waitUntil(lambda: window.relax_progress.value() >= 3, timeout=20000)
     assert window.relax_progress.maximum() == 1000 and window.relax_cancel.isVisible()

@@ -78,7 +78,7 @@ def test_chgnet_energy_goes_to_its_column_not_the_dao_p_one(
 
     monkeypatch.setattr(api, "relax_with_chgnet", fake)
     [uid] = _relax(qtbot, window, "relax_selected_chgnet")
-    assert calls == [window.form.chgnet_steps.value()]
+    assert calls == [window.form.rank_group.chgnet_steps.value()]
     row = window.session.candidates.index_of(uid)
     assert window.model.index(row, ENERGY_COLUMN).data() == DASH
     assert window.model.index(row, 14).data() == "-3.5000"  # E CHGNet

@@ -31,7 +31,7 @@ needs_chgnet = pytest.mark.skipif(not api.chgnet_available(), reason="CHGNet is 
 def _setup(win, fill_form, *, known=True, templates=True, relax="chgnet", rank="chgnet",
            limit=2, chgnet_steps=3, shots=2, steps=4) -> None:
     fill_form(win, formula="NaCl", shots=shots, steps=steps, keep_every=2, relax_rank=True)
-    f = win.form
+    f = win.form.rank_group
     f.use_samples.setChecked(True)
     f.use_known.setChecked(known)
     f.use_templates.setChecked(templates)
@@ -142,7 +142,7 @@ def test_no_library_and_no_relaxation_ranks_the_samples_only(qtbot, window, fill
 
 def test_missing_library_is_one_line_and_samples_still_come(qtbot, window, fill_form, tmp_path):
     _setup(window, fill_form, relax="none", rank="dao")
-    window.form.library_path = str(tmp_path / "missing.npz")
+    window.form.rank_group.library_path = str(tmp_path / "missing.npz")
     warnings = []
     window.runner.job_warning.connect(lambda _job, line: warnings.append(line))
     uids = _run(qtbot, window, 60000)
@@ -169,7 +169,7 @@ def test_form_defaults_and_plan(qtbot, monkeypatch):
     assert plan.settings.relax == ("chgnet" if has else "none")
     assert plan.settings.rank == ("chgnet" if has else "dao")
     form.formula.setText("NaCl")
-    for box in (form.use_samples, form.use_known, form.use_templates):
+    for box in (form.rank_group.use_samples, form.rank_group.use_known, form.rank_group.use_templates):
         box.setChecked(False)
     assert "at least one source" in form.rank_problem and not form.predict_button.isEnabled()
     form.rank_group.setChecked(False)
@@ -181,8 +181,9 @@ def test_form_defaults_and_plan(qtbot, monkeypatch):
     monkeypatch.setattr(api, "chgnet_available", lambda: False)
     bare = PredictForm()
     qtbot.addWidget(bare)
-    assert bare.relax.currentData() == "none" and bare.rank_by.currentData() == "dao"
-    item = bare.relax.model().item(bare.relax.findData("chgnet"))
+    box = bare.rank_group
+    assert box.relax.currentData() == "none" and box.rank_by.currentData() == "dao"
+    item = box.relax.model().item(box.relax.findData("chgnet"))
     assert not item.isEnabled() and "not installed" in item.toolTip()
     bare.shutdown()
 
