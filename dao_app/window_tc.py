@@ -39,7 +39,7 @@ class WindowTcMixin:
 
     def _build_tc(self: MainWindow) -> None:
         self.tc_panel = TcPanel()
-        self.tabs.addTab(self.tc_panel, "T_c")
+        self.tabs.addTab(self.tc_panel, "Tc")
         self._tc_chosen_by_user = False  # report a broken file in a dialog only when chosen
 
     def _connect_tc(self: MainWindow) -> None:
