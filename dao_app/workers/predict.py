@@ -193,19 +193,19 @@ class JobRunner(QObject):
         thread.start()
         self.job_started.emit(job.job_id)
 
-    @Slot(object)
-    def _on_progress(self, progress: api.PredictProgress) -> None:
+    def _record_progress(self, step: int, total: int, elapsed_s: float, eta_s: float, **extra: object) -> None:
+        """Store a progress step on the current job, keeping a "stopping…" note."""
         assert self._current is not None
         job = self.jobs.get(self._current)
         note = job.message if job is not None and job.message == "stopping…" else ""
         self.jobs.update(
-            self._current,
-            step=progress.step,
-            total=progress.total,
-            elapsed_s=progress.elapsed_s,
-            eta_s=progress.eta_s,
-            message=note,
+            self._current, step=step, total=total, elapsed_s=elapsed_s, eta_s=eta_s, message=note,
+            **extra,
         )
+
+    @Slot(object)
+    def _on_progress(self, progress: api.PredictProgress) -> None:
+        self._record_progress(progress.step, progress.total, progress.elapsed_s, progress.eta_s)
         self.job_progress.emit(self._current, progress)
 
     @Slot(object)
@@ -224,17 +224,8 @@ class JobRunner(QObject):
 
     @Slot(object)
     def _on_rank_progress(self, progress: api.RelaxProgress) -> None:
-        assert self._current is not None
-        job = self.jobs.get(self._current)
-        note = job.message if job is not None and job.message == "stopping…" else ""
-        self.jobs.update(
-            self._current,
-            phase="relax",
-            step=progress.done,
-            total=progress.total,
-            elapsed_s=progress.elapsed_s,
-            eta_s=progress.eta_s,
-            message=note,
+        self._record_progress(
+            progress.done, progress.total, progress.elapsed_s, progress.eta_s, phase="relax"
         )
         self.job_rank_progress.emit(self._current, progress)
 
