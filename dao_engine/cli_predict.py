@@ -57,6 +57,11 @@ def add_predict_parser(sub: argparse._SubParsersAction) -> None:
         default=5,
         help="known structures and substitution templates from the shipped library (default 5; 0 = none)",
     )
+    p.add_argument(
+        "--energy-order",
+        action="store_true",
+        help="rank polymorphs by energy alone (default: the library's best candidate first)",
+    )
     p.add_argument("--no-known", action="store_true", help="no exact-composition known structures")
     p.add_argument("--no-templates", action="store_true", help="no substitution templates")
     p.add_argument("--chgnet-steps", type=int, default=200, help="FIRE steps per CHGNet relaxation")
@@ -97,7 +102,10 @@ def run_predict(args: argparse.Namespace) -> int:
 
     check_symprec(args.symprec)
     relax, rank = resolve_relax_rank(args.relax, args.rank)
-    settings = RelaxRankSettings(relax, rank, chgnet_steps=args.chgnet_steps, checkpoint=args.checkpoint)
+    settings = RelaxRankSettings(
+        relax, rank, chgnet_steps=args.chgnet_steps, checkpoint=args.checkpoint,
+        library_first=not args.energy_order,
+    )
     switches = SourceSwitches(True, not args.no_known, not args.no_templates, args.library)
     request = api.PredictRequest(
         formula=args.formula,

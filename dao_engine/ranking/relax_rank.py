@@ -30,13 +30,17 @@ SYMPREC = 0.1
 @dataclass(frozen=True)
 class RelaxRankSettings:
     """relax: "none" | "chgnet" | "dao"; rank: "chgnet" | "dao"; chgnet_steps / fmax (eV/Å):
-    the FIRE limits; checkpoint: the DAO-P model for "dao" (None = the shipped one)."""
+    the FIRE limits; checkpoint: the DAO-P model for "dao" (None = the shipped one);
+    library_first: the polymorph of the library's best candidate ranks first, the others by
+    energy (on the validation slice, first 59 compositions: top-1 69.5 % vs 64.4 % by energy
+    alone, top-5 88.1 % vs 86.4 %; docs/reports/csp_sources.md)."""
 
     relax: str = "chgnet"
     rank: str = "chgnet"
     chgnet_steps: int = 200
     fmax: float = 0.05
     checkpoint: str | None = None
+    library_first: bool = True
 
     def __post_init__(self) -> None:
         if self.relax not in RELAX_BACKENDS:
@@ -196,7 +200,29 @@ def rank(
         for i, (cand, (crystal, done)) in enumerate(zip(candidates, relaxed, strict=True))
     ]
     energy = [(c.chgnet_energy if settings.rank == "chgnet" else c.dao_energy) for c in items]
-    return RankedResult(_grouped(items, energy, match), settings, seconds, cancelled)
+    ranked = _grouped(items, energy, match)
+    if settings.library_first:
+        ranked = _library_best_first(ranked, candidates)
+    return RankedResult(ranked, settings, seconds, cancelled)
+
+
+def _library_best_first(
+    ranked: list[RankedCandidate], candidates: Sequence[SourcedCandidate]
+) -> list[RankedCandidate]:
+    """Move the polymorph of the first plausible library candidate (in the library's own order)
+    to rank 1; the other polymorphs keep their energy order behind it."""
+    order = [c for c in candidates if c.kind != "dao"]
+    by_input = {id(c.candidate): c for c in ranked}
+    pinned = next(
+        (by_input[id(c)] for c in order if id(c) in by_input and by_input[id(c)].problem is None),
+        None,
+    )
+    if pinned is None or pinned.polymorph == 1:
+        return ranked
+    def new_rank(p: int) -> int:
+        return 1 if p == pinned.polymorph else p + (1 if p < pinned.polymorph else 0)
+    moved = [replace(c, polymorph=new_rank(c.polymorph)) for c in ranked]
+    return sorted(moved, key=lambda c: (c.polymorph, _sort_energy(c.delta_mev, c.problem)))
 
 
 def _sort_energy(value: float | None, problem: str | None) -> tuple[bool, float]:

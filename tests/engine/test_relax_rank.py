@@ -154,3 +154,18 @@ def test_a_collapsing_cell_ends_the_relaxation_at_its_last_good_state(monkeypatc
     assert out.invalid is not None and out.invalid.startswith("CHGNet relaxation stopped")
     assert out.crystal.volume >= 0.99 * start.volume - 1e-6  # the last state it evaluated
     assert len(out.energies) < 100
+
+
+def test_library_best_candidate_ranks_first_unless_energy_order_is_asked():
+    """The rule chosen on the validation slice: the library's best candidate's polymorph first,
+    the rest by energy; ΔE still measured from the lowest energy."""
+    library = SourcedCandidate(nacl(5.64), "template from mp-1 (KCl)", -1.0, material_id="mp-1")
+    sample = SourcedCandidate(cscl_type_nacl(3.0), "DAO sample 1", -2.0, shot=1)
+    never = lambda a, b: False  # noqa: E731 — two distinct polymorphs
+    pinned = list(relax_and_rank_iter([library, sample], RelaxRankSettings("none", "dao"), match=never))[-1]
+    assert [c.candidate.source for c in pinned.candidates] == ["template from mp-1 (KCl)", "DAO sample 1"]
+    assert [c.polymorph for c in pinned.candidates] == [1, 2]
+    assert pinned.candidates[0].delta_mev == pytest.approx(1000.0)  # 1 eV/atom above the sample
+    by_energy = RelaxRankSettings("none", "dao", library_first=False)
+    plain = list(relax_and_rank_iter([library, sample], by_energy, match=never))[-1]
+    assert [c.candidate.source for c in plain.candidates] == ["DAO sample 1", "template from mp-1 (KCl)"]
