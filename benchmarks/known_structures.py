@@ -3,7 +3,7 @@
     python benchmarks/known_structures.py --split val   # the 200-crystal validation slice
     python benchmarks/known_structures.py --split test  # a fixed random 200 of MP-20 test
 
-The library (resources/library/mp-known.npz) holds neither split (see its card). Each reference
+The library (resources/models/mp-known-library.npz) holds neither split (see its card). Each reference
 is given as its cell's composition; candidates are matched with the CSP StructureMatcher (stol
 0.5, ltol 0.3, angle_tol 10) and the strict one (ltol 0.2, stol 0.3, angle_tol 5).
 """

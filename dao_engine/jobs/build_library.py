@@ -1,6 +1,6 @@
 """Build the shipped known-structure library from the general corpus.
 
-    python -m dao_engine.jobs.build_library [--out resources/library/mp-known.npz]
+    python -m dao_engine.jobs.build_library [--out resources/models/mp-known-library.npz]
 
 Keeps the corpus's Materials Project crystals (ids ``mp-…``): the corpus is already
 de-duplicated against the MP-20 test split (by id and by structure, Algorithm 2) and the

@@ -1,2 +1,2 @@
 """Known structures and substitution templates: candidates that come from the Materials
-Project crystals shipped in ``resources/library/`` rather than from diffusion sampling."""
+Project crystals shipped in ``resources/models/mp-known-library.npz`` rather than from diffusion sampling."""

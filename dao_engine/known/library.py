@@ -1,6 +1,6 @@
 """The known-structure library: Materials Project crystals shipped as compact arrays.
 
-The file (``resources/library/mp-known.npz``) is a :class:`CrystalArrays` written by
+The file (``resources/models/mp-known-library.npz``) is a :class:`CrystalArrays` written by
 ``python -m dao_engine.jobs.build_library``: the ``mp-`` crystals of the general training corpus,
 which is de-duplicated against the MP-20 test split by id and by structure, so no test crystal
 is in it. ``energy`` is the source's formation energy per atom (eV/atom; NaN where the source
@@ -20,7 +20,7 @@ import numpy as np
 from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.errors import DaoError, DatasetError
 
-LIBRARY_PATH = Path(__file__).resolve().parents[2] / "resources" / "library" / "mp-known.npz"
+LIBRARY_PATH = Path(__file__).resolve().parents[2] / "resources" / "models" / "mp-known-library.npz"
 ATTRIBUTION = (
     "Known structures and templates: crystal structures from the Materials Project "
     "(materialsproject.org), licensed CC BY 4.0; A. Jain et al., APL Materials 1, 011002 (2013). "
