@@ -8,16 +8,13 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
     QDoubleSpinBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QProgressBar,
     QSplitter,
-    QTableView,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -25,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from dao_app import window_actions
+from dao_app.candidate_table import make_candidate_table
 from dao_app.commands import RemoveCandidates
 from dao_app.dialogs.errors import ErrorReporter
 from dao_app.match_controller import MatchController
@@ -34,6 +32,8 @@ from dao_app.settings import AppSettings
 from dao_app.state.candidates import CandidateRecord
 from dao_app.state.session import Session
 from dao_app.widgets.display_options import DisplayOptions
+from dao_app.widgets.elided_label import ElidedLabel
+from dao_app.widgets.form_scroll import FormScroll
 from dao_app.widgets.job_panel import JobPanel
 from dao_app.widgets.polymorph_panel import PolymorphPanel
 from dao_app.widgets.predict_form import PredictForm
@@ -42,9 +42,10 @@ from dao_app.widgets.trajectory_panel import TrajectoryPanel
 from dao_app.window_analysis import WindowAnalysisMixin
 from dao_app.window_files import WindowFilesMixin
 from dao_app.window_jobs import WindowJobsMixin
-from dao_app.window_rank import WindowRankMixin, place_rank_columns
+from dao_app.window_rank import WindowRankMixin
 from dao_app.window_relax import RelaxTicket, WindowRelaxMixin
 from dao_app.window_session import WindowSessionMixin
+from dao_app.window_size import default_window_size
 from dao_app.window_tc import WindowTcMixin, make_tc_controller
 from dao_app.window_view import WindowViewMixin
 from dao_app.workers.predict import JobRunner
@@ -100,7 +101,7 @@ class MainWindow(
         self.display.set_scheme(str(self.settings.get("scheme", "vesta")))
         if self.settings.get("dark", False):
             self.set_dark(True)
-        self.resize(1500, 950)
+        self.resize(default_window_size())
         self.statusBar().showMessage("Type a composition and press Predict.")
 
     # --- construction --------------------------------------------------------------------
@@ -109,7 +110,8 @@ class MainWindow(
         self.job_panel = JobPanel(self.runner)
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.addWidget(self.form)
+        left_layout.addWidget(FormScroll(self.form))  # scrolls in a short window
+        left_layout.addWidget(self.form.predict_button)  # below the scroll: always in view
         left_layout.addWidget(self.job_panel, 1)
         dock = QDockWidget("Predict", self, objectName="predict_dock")
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
@@ -122,16 +124,8 @@ class MainWindow(
         self.addToolBar(toolbar)
 
         self.proxy = sorting_proxy(self.model, self)
-        self.table = QTableView(sortingEnabled=True, alternatingRowColors=True)
-        self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        place_rank_columns(self.table)
-        self.reference_label = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True)
+        self.table = make_candidate_table(self.proxy)  # key columns first, capped widths
+        self.reference_label = ElidedLabel()  # one line; the whole text in its tooltip
         self.symprec = QDoubleSpinBox(
             minimum=0.001,
             maximum=1.0,
@@ -169,10 +163,12 @@ class MainWindow(
         self.tabs.addTab(views, "Structure")
         self.tabs.addTab(self.polymorphs, "Polymorphs")
         self.tabs.addTab(self.trajectory, "Trajectory")
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = QSplitter(Qt.Orientation.Vertical, childrenCollapsible=False)
         split.addWidget(top)
         split.addWidget(self.tabs)
-        split.setSizes([330, 620])
+        split.setStretchFactor(0, 2)  # 2 : 3 at any height: 8 table rows fit a 700-px window
+        split.setStretchFactor(1, 3)
+        split.setSizes([380, 570])
         self.setCentralWidget(split)
         self.relax_progress = QProgressBar(maximumWidth=180, textVisible=True)
         self.relax_progress.hide()
@@ -287,6 +283,7 @@ class MainWindow(
         self.tc.shutdown()
         self.relax_tasks.wait(120000)
         self.form.shutdown()
+        self.xrd_patterns.shutdown()
         self.polymorphs.close_view()
         for view in self.all_views():
             view.close_view()
@@ -294,3 +291,4 @@ class MainWindow(
         self.settings.set("dark", self.display.dark.isChecked())
         self.settings.sync()
         super().closeEvent(event)
+

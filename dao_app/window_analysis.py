@@ -1,8 +1,8 @@
 """Lattice and XRD tabs and the candidate CSV export of the main window.
 
 Both tabs follow the table's selection and are computed only while visible (switching to a tab
-brings it up to date); powder patterns are cached by candidate uid (a uid's structure never
-changes) and for the reference by its file.
+brings it up to date). Powder patterns are computed off the GUI thread and cached by
+:class:`~dao_app.xrd_controller.XrdController`; a click never waits for pymatgen.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from dao_app.qt_models.candidates import SORT_ROLE
 from dao_app.widgets.lattice_panel import LatticePanel
-from dao_app.widgets.xrd_plot import TWO_THETA_RANGE, XrdPlot
+from dao_app.widgets.xrd_plot import XrdPlot
+from dao_app.xrd_controller import XrdController
 from dao_engine import api
 
 if TYPE_CHECKING:
@@ -33,10 +34,9 @@ class WindowAnalysisMixin:
     def _build_analysis(self: MainWindow) -> None:
         self.lattice_panel = LatticePanel()
         self.xrd = XrdPlot()
+        self.xrd_patterns = XrdController(self)  # pymatgen's XRDCalculator off the GUI thread
         self.tabs.addTab(self.lattice_panel, "Lattice")
         self.tabs.addTab(self.xrd, "XRD")
-        self._xrd_cache: dict[int, api.PowderPattern] = {}
-        self._xrd_reference: tuple[object, api.PowderPattern] | None = None
         self._analysis_shown: dict[str, object] = {}  # tab → what it shows (uid, reference)
 
     def _connect_analysis(self: MainWindow) -> None:
@@ -45,18 +45,20 @@ class WindowAnalysisMixin:
         self.matcher.reference_changed.connect(self._refresh_analysis)
         self.symprec.valueChanged.connect(self._refresh_analysis)
         self.display.dark_changed.connect(self.xrd.set_dark)
+        self.xrd_patterns.ready.connect(self._on_xrd_ready)
+        self.xrd_patterns.computing.connect(self.xrd.set_pending)
+        self.xrd_patterns.failed.connect(self._on_xrd_failed)
         self.session.candidates.removed.connect(self._forget_patterns)
         self.session.candidates.reset.connect(self._forget_all_patterns)
 
     def _forget_all_patterns(self: MainWindow) -> None:
-        """A new session may reuse uids for other structures."""
-        self._xrd_cache.clear()
+        """A new session: forget what the tabs show (cached patterns are keyed by crystal)."""
+        self._forget_patterns()
         self._analysis_shown.clear()
         self._refresh_analysis()
 
     def _forget_patterns(self: MainWindow) -> None:
-        alive = {r.uid for r in self.session.candidates}
-        self._xrd_cache = {u: p for u, p in self._xrd_cache.items() if u in alive}
+        self.xrd_patterns.forget({r.uid for r in self.session.candidates})
 
     @Slot()
     def _refresh_analysis(self: MainWindow) -> None:
@@ -78,32 +80,17 @@ class WindowAnalysisMixin:
             key = (uid, id(ref))
             if self._analysis_shown.get("xrd") != key:
                 self._analysis_shown["xrd"] = key
-                self._show_xrd(record)
+                self.xrd_patterns.request(record, ref)  # answers now, or soon via ready
 
-    def _show_xrd(self: MainWindow, record) -> None:  # noqa: ANN001 - CandidateRecord | None
-        if record is None:
-            self.xrd.set_patterns(None)
-            return
-        self.setCursor(Qt.CursorShape.WaitCursor)
-        try:
-            pattern = self._xrd_cache.get(record.uid)
-            if pattern is None:
-                pattern = api.powder_pattern(record.crystal, TWO_THETA_RANGE)
-                self._xrd_cache[record.uid] = pattern
-            reference = None
-            ref = self.session.reference
-            if ref is not None:
-                if self._xrd_reference is None or self._xrd_reference[0] is not ref:
-                    self._xrd_reference = (ref, api.powder_pattern(ref.crystal, TWO_THETA_RANGE))
-                name = Path(ref.path).name or ref.crystal.formula()
-                reference = (f"reference {name}", self._xrd_reference[1])
-        except (api.DaoError, ValueError) as exc:
-            self.errors.report(exc, "Powder pattern")
-            self.xrd.set_patterns(None)
-            return
-        finally:
-            self.unsetCursor()
-        self.xrd.set_patterns((f"#{record.uid} {record.formula}", pattern), reference)
+    @Slot(object, object)
+    def _on_xrd_ready(self: MainWindow, candidate: object, reference: object) -> None:
+        self.xrd.set_patterns(candidate, reference)  # type: ignore[arg-type]
+
+    @Slot(object)
+    def _on_xrd_failed(self: MainWindow, exc: object) -> None:
+        self._analysis_shown.pop("xrd", None)  # a later visit tries again
+        self.xrd.set_patterns(None)
+        self.errors.report(exc, "Powder pattern")  # type: ignore[arg-type]
 
     # --- CSV export ---------------------------------------------------------------------
     def candidates_csv(self: MainWindow) -> str:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QTableView
 
 from dao_app.qt_models.candidates import CHGNET_COLUMN, RANK_COLUMNS
 from dao_app.state.candidates import CandidateRecord, RankInfo
@@ -16,14 +15,6 @@ from dao_engine import api
 
 if TYPE_CHECKING:
     from dao_app.main_window import MainWindow
-
-
-def place_rank_columns(table: QTableView) -> None:
-    """Show the relax-and-rank columns right after Source (a visual move only: the model's
-    column numbers stay as they are)."""
-    header = table.horizontalHeader()
-    for offset, column in enumerate(RANK_COLUMNS):
-        header.moveSection(header.visualIndex(column), 3 + offset)
 
 
 def _dao_label(item: api.RankedCandidate, job: RankedJob) -> str:

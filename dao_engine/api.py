@@ -39,6 +39,17 @@ __all__ = [
     "z_options",
 ]
 
+# --- Sampling settings (steps, corrector, guidance, ...: one type with its defaults and ranges)
+# --- and the one rule for "this model predicts energies" ---
+from dao_engine.models.energy_head import has_energy_head  # noqa: E402
+from dao_engine.sampling.settings import (  # noqa: E402
+    CORRECTOR_RULES,
+    DEFAULT_STEPS,
+    MAX_STEPS,
+    SamplingSettings,
+)
+
+__all__ += ["CORRECTOR_RULES", "DEFAULT_STEPS", "MAX_STEPS", "SamplingSettings", "has_energy_head"]
 
 # --- Analysis helpers for the desktop app (matching, symmetry, density); see app_support.py ---
 from dao_engine import app_support  # noqa: E402
@@ -94,9 +105,11 @@ __all__ += [
 ]
 
 # --- Physical plausibility of any crystal (distances vs radii, volume vs composition, lattice) ---
+# sample_problem: plausibility, then the protocol's validity (what a candidate's ``problem`` is)
 from dao_engine.crystal.plausibility import plausibility_problem  # noqa: E402
+from dao_engine.prediction import sample_problem  # noqa: E402
 
-__all__ += ["plausibility_problem"]
+__all__ += ["plausibility_problem", "sample_problem"]
 
 # --- Relaxation of single candidates (DAO-P energy or CHGNet) ---
 from dao_engine.relaxation_api import Relaxed, relax_crystal  # noqa: E402
@@ -227,3 +240,13 @@ from dao_engine.relax.chgnet_backend import relax_with_chgnet  # noqa: E402
 from dao_engine.superconductors.domain import TcDomain, tc_domain  # noqa: E402
 
 __all__ += ["TcDomain", "relax_with_chgnet", "tc_domain"]
+
+# --- Time estimates before a job: sampler calibration on this machine, CHGNet costs ---
+from dao_engine.estimates import (  # noqa: E402
+    JobEstimate,
+    SamplingCost,
+    calibrate_sampling,
+    estimate_job,
+)
+
+__all__ += ["JobEstimate", "SamplingCost", "calibrate_sampling", "estimate_job"]

@@ -79,8 +79,11 @@ def _matcher():  # type: ignore[no-untyped-def]
 
 
 def is_plausible(crystal: Crystal) -> str:
-    """ "" when the crystal can be compared, else why not (the benchmark's geometric validity:
-    volume ≥ 0.1 Å³ and no two atoms closer than 0.5 Å; see relax.validity)."""
+    """Why ``crystal`` fails the benchmark's geometric validity (volume ≥ 0.1 Å³, no two atoms
+    closer than 0.5 Å), or "" when it passes: despite its name a reason, not a bool, and ""
+    (not None) when fine. It is :func:`dao_engine.relax.validity.check_validity` (None when
+    fine) for callers that test the string; a candidate's whole check (physical plausibility,
+    then this) is :func:`dao_engine.prediction.sample_problem` (``api.sample_problem``)."""
     return check_validity(crystal) or ""
 
 

@@ -6,8 +6,27 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from dao_engine.errors import DaoError
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see '{self.prog} --help')\n")
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+        """As argparse's, but ``--steps=--`` (which argparse turns into an empty list instead of
+        a value) is a usage error rather than a list reaching the code."""
+        namespace, extras = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            value = getattr(namespace, action.dest, None)
+            single = isinstance(action, argparse._StoreAction) and action.nargs is None
+            if single and action.option_strings and isinstance(value, list):
+                self.error(f"argument {'/'.join(action.option_strings)}: expected one value")
+        return namespace, extras
 
 
 def _add_info(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +51,7 @@ def _add_train_long(sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dao", description="DAO crystal structure prediction")
+    parser = _OneLineParser(prog="dao", description="DAO crystal structure prediction")
     sub = parser.add_subparsers(dest="command", required=True)
     from dao_engine.cli_predict import add_predict_parser
 
@@ -100,7 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         configure_threads()  # before torch runs anything: see dao_engine/threads.py
         _structure_warnings_as_one_line()
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help (0) or a usage error, already printed on one line
+            return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
         name = f"dao {args.command}"
         return _dispatch(args)
     except DaoError as exc:
@@ -121,7 +143,10 @@ def _structure_warnings_as_one_line() -> None:
 
     from dao_engine.errors import StructureWarning
 
+    warnings.simplefilter("always", StructureWarning)
     original = warnings.showwarning
+    if getattr(original, "dao_one_line", False):  # installed by an earlier main() call
+        return
 
     def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
         if issubclass(category, StructureWarning):
@@ -129,11 +154,11 @@ def _structure_warnings_as_one_line() -> None:
         else:
             original(message, category, filename, lineno, file, line)
 
+    show.dao_one_line = True  # type: ignore[attr-defined]
     warnings.showwarning = show
-    warnings.simplefilter("always", StructureWarning)
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     """The message on one line, without ANSI colour codes."""
     return " ".join(re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", str(exc)).split())
 

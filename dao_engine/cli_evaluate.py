@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from dao_engine.cli_sampling import add_sampling_arguments, sampling_arguments
 from dao_engine.errors import DaoError
 
 
@@ -19,7 +20,7 @@ def add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("checkpoint", help="a DAO-G or DAO-P checkpoint")
     p.add_argument("--data", default="mp_20/test", help="test split (default mp_20/test)")
     p.add_argument("--shots", type=int, default=20, help="samples per test crystal (default 20)")
-    p.add_argument("--steps", type=int, default=1000, help="reverse diffusion steps (default 1000)")
+    add_sampling_arguments(p, step_lr_default="the protocol's value for the dataset")
     p.add_argument("--limit", type=int, default=None, help="evaluate N test crystals (default all)")
     p.add_argument(
         "--subset-seed",
@@ -27,15 +28,7 @@ def add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="with --limit: a random subset drawn with this seed (default: first N)",
     )
-    p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
-    p.add_argument(
-        "--step-lr",
-        type=float,
-        default=None,
-        help="Langevin corrector scale (default: the protocol's value for the dataset)",
-    )
-    p.add_argument("--guidance", type=float, default=0.0, help="energy-guidance strength (DAO-P)")
     p.add_argument("--batch-size", type=int, default=256, help="structures per sampling batch")
     p.add_argument("--processes", type=int, default=2, help="matching workers (default 2)")
     p.add_argument(
@@ -117,17 +110,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
         checkpoint=args.checkpoint,
         dataset=args.data,
         shots=args.shots,
-        steps=args.steps,
         limit=args.limit,
-        seed=args.seed,
         subset_seed=args.subset_seed,
         device=args.device,
-        step_lr=args.step_lr,
-        guidance=args.guidance,
         batch_size=args.batch_size,
         processes=args.processes,
         out=str(out),
         command=_command(args),
+        **sampling_arguments(args),
     )
     for item in evaluate_iter(request):
         if isinstance(item, EvaluationRun):
@@ -143,6 +133,9 @@ def _command(args: argparse.Namespace) -> str:
     parts = ["dao evaluate", str(args.checkpoint)]
     for key, value in vars(args).items():
         if key in ("command", "checkpoint", "quiet", "force") or value is None or callable(value):
+            continue
+        if key == "clip_lattice":  # a switch: written only when it is off
+            parts += [] if value else ["--no-clip-lattice"]
             continue
         parts.append(f"--{key.replace('_', '-')} {value}")
     return " ".join(parts)

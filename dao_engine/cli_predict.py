@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dao_engine.cli_sampling import add_sampling_arguments, sampling_arguments
 from dao_engine.ranking.relax_rank import RANK_ENERGIES, RELAX_BACKENDS
 
 
@@ -21,18 +22,11 @@ def add_predict_parser(sub: argparse._SubParsersAction) -> None:
     )
     size.add_argument("--atoms", type=int, default=None, help="atoms per cell (alternative to --z)")
     p.add_argument("--shots", type=int, default=20, help="number of samples (default 20)")
-    p.add_argument("--steps", type=int, default=1000, help="reverse diffusion steps (default 1000)")
-    p.add_argument(
-        "--guidance", type=float, default=0.0, help="energy-guidance strength s (default 0)"
-    )
+    add_sampling_arguments(p, step_lr_default="the model's")
     p.add_argument(
         "--energy-checkpoint",
         default=None,
         help="DAO-P model for guidance and ranking (default: the generator's own energy head)",
-    )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--step-lr", type=float, default=None, help="Langevin corrector scale (default: model's)"
     )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
     p.add_argument(
@@ -112,13 +106,10 @@ def run_predict(args: argparse.Namespace) -> int:
         z=args.z,
         num_atoms=args.atoms,
         shots=args.shots,
-        steps=args.steps,
-        guidance=args.guidance,
-        seed=args.seed,
         device=args.device,
         checkpoint=args.checkpoint,
         energy_checkpoint=args.energy_checkpoint,
-        step_lr=args.step_lr,
+        **sampling_arguments(args),
     )  # options are checked here, before any model is loaded
     library, warnings = library_sources(args.formula, switches)
     names = candidate_file_names(request) + [file_name(c, args.formula) for c in library]

@@ -39,13 +39,15 @@ def add_relax_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _energy_fn(checkpoint: str | None):  # type: ignore[no-untyped-def]
+    from dao_engine.models.energy_head import has_energy_head
     from dao_engine.prediction import get_model
     from dao_engine.sampling import model_energy
 
     loaded = get_model(checkpoint, "cpu")
-    if loaded.kind != "dao-p":
+    if not has_energy_head(loaded):
         raise ConfigError(
-            f"'{loaded.path.name}' is a DAO-G model; relaxation needs a DAO-P (energy) checkpoint"
+            f"'{loaded.path.name}' is a {loaded.kind.upper()} model without an energy head; "
+            "relaxation needs a DAO-P (energy) checkpoint"
         )
     return loaded, model_energy(loaded.model)
 
@@ -53,8 +55,9 @@ def _energy_fn(checkpoint: str | None):  # type: ignore[no-untyped-def]
 def run_relax(args: argparse.Namespace) -> int:
     from dao_engine.io.structure_files import detect_format, read_structure, write_structure
     from dao_engine.relaxation_api import relax_crystal
-    from dao_engine.validation import check_output_file
+    from dao_engine.validation import check_output_file, check_relax_options
 
+    check_relax_options(args.steps, args.max_iter, args.lr, args.chgnet_steps)
     if args.out:  # before any work: a bad --out must not waste the relaxation
         detect_format(args.out)
         check_output_file(args.out, force=args.force)

@@ -48,3 +48,8 @@ class CancelledError(DaoError):
 class OutputPathError(ConfigError):
     """An output path cannot be used (not writable, a folder where a file is meant, an existing
     file that ``--force`` did not allow to replace, a name too long, ...)."""
+
+
+class WriteBackError(DaoError):
+    """A file we were about to write would not read back as the crystal it was made from (a
+    bug in a writer); the message says what differs, and the file is not written."""

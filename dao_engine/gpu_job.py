@@ -25,8 +25,10 @@ from pathlib import Path
 
 import torch
 
+from dao_engine.cli_sampling import add_sampling_arguments, sampling_arguments
 from dao_engine.errors import DaoError
 from dao_engine.jobs.job import JobSettings, run_job
+from dao_engine.sampling.settings import SamplingSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,12 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-every", type=int, default=2000)
     p.add_argument("--compile", choices=["auto", "on", "off"], default="auto")
     p.add_argument("--shots", default="1", help="comma-separated sampling passes, e.g. 1,20")
-    p.add_argument("--steps", type=int, default=1000, help="reverse diffusion steps")
-    p.add_argument("--step-lr", type=float, default=None, help="default: the protocol's value")
+    add_sampling_arguments(p, "the protocol's value", seed_help="training and sampling seed")
     p.add_argument("--sample-batch", type=int, default=2048, help="structures per batch")
     p.add_argument("--limit", type=int, default=None, help="sample N test crystals only")
     p.add_argument("--subset-seed", type=int, default=0, help="seed of the --limit subset")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--allow-large", action="store_true", help="allow checkpoints > 16 MiB")
     return p
@@ -94,8 +94,7 @@ def settings_from_args(args: argparse.Namespace, started: float) -> JobSettings:
         checkpoint_every=args.checkpoint_every,
         compile=args.compile,
         shots=shots,
-        steps=args.steps,
-        step_lr=args.step_lr,
+        sampling=SamplingSettings(**sampling_arguments(args)),
         sample_batch=args.sample_batch,
         limit=args.limit,
         subset_seed=args.subset_seed,

@@ -20,21 +20,24 @@ import torch
 
 from dao_engine.crystal.batch import CrystalBatch
 from dao_engine.crystal.composition import parse_formula, species_for_formula
-from dao_engine.crystal.plausibility import MAX_VOLUME_PER_ATOM  # noqa: F401 (re-exported)
-from dao_engine.crystal.plausibility import plausibility_problem
+from dao_engine.crystal.plausibility import (
+    MAX_VOLUME_PER_ATOM,  # noqa: F401 (re-exported)
+    plausibility_problem,
+)
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import CheckpointError, ConfigError, DaoError
-from dao_engine.events import SampleStep, StopCheck
+from dao_engine.events import StopCheck
+from dao_engine.models.energy_head import EnergyModel, energy_model_for
 from dao_engine.models.loading import LoadedModel, load_model, resolve_device
 from dao_engine.relax.validity import check_validity
-from dao_engine.sampling.sampler import PCSampler, SamplerConfig, model_denoiser, model_energy
-from dao_engine.training.energy import EnergyNormalisation
-from dao_engine.validation import check_cell_size, check_sampling_options
+from dao_engine.sampling.run import SampledBatch, sample_iter
+from dao_engine.sampling.settings import SamplingSettings
+from dao_engine.validation import check_cell_size, check_device
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Where the models shipped with DAO Studio live (listed with their sha256 in MODELS.json).
 MODELS_DIR = PROJECT_ROOT / "resources" / "models"
-DEFAULT_MODEL_NAME = "dao-p-general-v2-cpu.pt"
+DEFAULT_MODEL_NAME = "dao-p-general-v3-cpu.pt"
 
 
 def default_model_path() -> Path:
@@ -98,33 +101,32 @@ def get_model(checkpoint: str | Path | None = None, device: str = "auto") -> Loa
     return _cached_model(str(path.resolve()), str(resolve_device(device)))
 
 
+#: Most shots one prediction may ask for.
+MAX_SHOTS = 1000
+
+
 @dataclass(frozen=True)
-class PredictRequest:
+class PredictRequest(SamplingSettings):
     """What to predict. ``z`` (formula units) or ``num_atoms`` picks the cell size; neither =
-    the formula as written. ``step_lr`` None = the model's recommended value (else 1e-5).
-    ``energy_checkpoint``: a DAO-P for guidance and ranking (None = the generator's own energy
-    head, if it has one). ``keep_every`` k > 0 keeps every k-th step's structures as frames."""
+    the formula as written. ``energy_checkpoint``: a DAO-P for guidance and ranking (None =
+    the generator's own energy head, if it has one). The sampling fields (steps, step_lr,
+    guidance, corrector_rule, clip_lattice, keep_every, seed; keywords only) are
+    :class:`SamplingSettings`'; ``step_lr`` None = the model's recommended value."""
 
     formula: str
     z: int | None = None
     num_atoms: int | None = None
     shots: int = 20
-    steps: int = 1000
-    guidance: float = 0.0
-    seed: int = 0
     device: str = "auto"
     checkpoint: str | None = None
     energy_checkpoint: str | None = None
-    step_lr: float | None = None
-    keep_every: int = 0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.shots <= 1000:
-            raise ConfigError(f"shots must be between 1 and 1000, got {self.shots}")
-        if self.keep_every < 0:
-            raise ConfigError(f"keep_every must be ≥ 0, got {self.keep_every}")
+        if not 1 <= self.shots <= MAX_SHOTS:
+            raise ConfigError(f"shots must be between 1 and {MAX_SHOTS}, got {self.shots}")
         check_cell_size(self.z, self.num_atoms)
-        check_sampling_options(self.steps, self.guidance, self.step_lr, self.seed, self.device)
+        super().__post_init__()  # the sampling settings
+        check_device(self.device)
         parse_formula(self.formula)  # a bad formula is refused here, before any model loads
 
 
@@ -169,48 +171,13 @@ class PredictionResult:
     energy_label: str | None = None
 
 
-@dataclass(frozen=True)
-class _EnergyModel:
-    loaded: LoadedModel
-    norm: EnergyNormalisation
-
-    def label(self) -> str:
-        return f"{self.norm.label} ({self.norm.unit}), predicted by {self.loaded.path.name}"
-
-
-def _energy_model(generator: LoadedModel, request: PredictRequest) -> _EnergyModel | None:
-    loaded = (
-        get_model(request.energy_checkpoint, request.device)
-        if request.energy_checkpoint
-        else generator
-    )
-    norm = EnergyNormalisation.from_dict(loaded.energy_normalisation)
-    if loaded.kind != "dao-p" or loaded.model.energy_head is None or norm is None:
-        if request.energy_checkpoint or request.guidance > 0:
-            raise ConfigError(
-                f"'{loaded.path.name}' is a {loaded.kind.upper()} model without an energy head; "
-                "energy guidance and ranking need a DAO-P checkpoint"
-            )
-        return None
-    return _EnergyModel(loaded, norm)
-
-
-def _sampler(
-    loaded: LoadedModel, energy: _EnergyModel | None, request: PredictRequest
-) -> PCSampler:
-    step_lr = (
-        request.step_lr
-        if request.step_lr is not None
-        else float(loaded.metadata.get("step_lr", 1e-5))
-    )
-    config = SamplerConfig(steps=request.steps, step_lr=step_lr, guidance=request.guidance)
-    cuda = loaded.device.type == "cuda"
-    energy_fn = None
-    if energy is not None and energy.loaded is not loaded:
-        energy_fn = model_energy(energy.loaded.model, autocast=cuda)
-    return PCSampler(
-        loaded.diffusion, model_denoiser(loaded.model, autocast=cuda), config, energy_fn
-    )
+def _energy_model(generator: LoadedModel, request: PredictRequest) -> EnergyModel | None:
+    """The energy model of a prediction: ``energy_checkpoint`` (which must have an energy head),
+    else the generator's own head, if any (required when guidance is asked for)."""
+    if request.energy_checkpoint:
+        loaded = get_model(request.energy_checkpoint, request.device)
+        return energy_model_for(loaded, request.guidance, required=True)
+    return energy_model_for(generator, request.guidance)
 
 
 def _crystals(
@@ -220,12 +187,9 @@ def _crystals(
     return batch.to_crystals([f"{formula} shot {i + 1}" for i in range(batch.batch_size)])
 
 
-def final_energies(energy: _EnergyModel, batch: CrystalBatch) -> list[float]:
+def final_energies(energy: EnergyModel, batch: CrystalBatch) -> list[float]:
     """Predicted energy per atom (physical unit) of clean structures, at t = 0."""
-    t0 = torch.zeros(batch.batch_size, dtype=torch.long, device=batch.device)
-    with torch.no_grad():
-        out = energy.loaded.model(batch.lattice, batch.frac, batch.species, t0).energy
-    return [float(energy.norm.to_physical(float(e))) for e in out.float().cpu()]
+    return energy.final_energies(batch).tolist()
 
 
 def predict_iter(
@@ -237,46 +201,27 @@ def predict_iter(
     formula = parse_formula(request.formula).reduced()[0].formula
     energy = _energy_model(loaded, request)
     species = torch.tensor([atoms] * request.shots, device=loaded.device)
-    sampler = _sampler(loaded, energy, request)
     generator = torch.Generator(device=loaded.device).manual_seed(request.seed)
+    settings = request.sampling_settings()
     started = time.perf_counter()
     trajectories: list[list[float]] = [[] for _ in range(request.shots)]
     frames: list[tuple[int, list[Crystal]]] = []
-    last: SampleStep | None = None
-    for event in sampler.iterate(species, generator, should_stop):
-        last = event
-        energies = None
-        if energy is not None and event.energy is not None:
-            energies = [
-                float(energy.norm.to_physical(float(e))) for e in event.energy.float().cpu()
-            ]
+    for event in sample_iter(loaded, species, settings, generator, energy, should_stop):
+        if isinstance(event, SampledBatch):
+            seconds = time.perf_counter() - started
+            label = energy.label() if energy else None
+            yield _result(request, loaded, label, event, formula, seconds, trajectories, frames)
+            return
+        energies = event.energies
+        if energies is not None:
             for trajectory, value in zip(trajectories, energies, strict=True):
                 trajectory.append(value)
-        frame = None
-        if request.keep_every and (event.step % request.keep_every == 0 or event.final):
-            frame = _crystals(event.lattice, event.frac, species, formula)
+        frame = _crystals(event.lattice, event.frac, species, formula) if event.keep_frame else None
+        if frame is not None:
             frames.append((event.step, frame))
         elapsed = time.perf_counter() - started
-        yield PredictProgress(
-            event.step,
-            event.total,
-            elapsed,
-            elapsed / event.step * (event.total - event.step),
-            energies,
-            frame,
-        )
-    if last is None:
-        raise DaoError("sampling produced no steps")
-    yield _result(
-        request,
-        loaded,
-        energy,
-        CrystalBatch(last.lattice, last.frac, species),
-        formula,
-        time.perf_counter() - started,
-        trajectories,
-        frames,
-    )
+        eta = elapsed / event.step * (event.total - event.step)
+        yield PredictProgress(event.step, event.total, elapsed, eta, energies, frame)
 
 
 def sample_problem(crystal: Crystal) -> str | None:
@@ -292,17 +237,27 @@ def _energy_key(energy: float | None) -> float:
 
 
 def _result(
-    request, loaded, energy, batch, formula, seconds, trajectories, frames
-) -> PredictionResult:  # type: ignore[no-untyped-def]
+    request: PredictRequest,
+    loaded: LoadedModel,
+    energy_label: str | None,
+    sampled: SampledBatch,
+    formula: str,
+    seconds: float,
+    trajectories: list[list[float]],
+    frames: list[tuple[int, list[Crystal]]],
+) -> PredictionResult:
+    """Candidates of a sampled batch, ranked (see :class:`PredictionResult`)."""
+    batch = sampled.batch
     crystals = _crystals(batch.lattice, batch.frac, batch.species, formula)
+    energies = sampled.energies
     values: list[float | None] = (
-        list(final_energies(energy, batch)) if energy else [None] * len(crystals)
+        energies.tolist() if energies is not None else [None] * len(crystals)
     )
     candidates = [
         Candidate(c, i + 1, e, sample_problem(c))
         for i, (c, e) in enumerate(zip(crystals, values, strict=True))
     ]
-    if energy is not None:  # plausible crystals first, each group by predicted energy
+    if energies is not None:  # plausible crystals first, each group by predicted energy
         candidates.sort(key=lambda c: (c.problem is not None, _energy_key(c.energy_per_atom)))
     else:
         candidates.sort(key=lambda c: c.problem is not None)
@@ -313,7 +268,7 @@ def _result(
         str(loaded.path),
         [t for t in trajectories if t],
         frames,
-        energy.label() if energy else None,
+        energy_label,
     )
 
 

@@ -47,14 +47,14 @@ def relax_crystal(
         return Relaxed(out.crystal, out.energies, label, out.invalid, out.energies[-1])
     if backend != "dao":
         raise ConfigError(f"unknown relaxation backend {backend!r}; use 'dao' or 'chgnet'")
+    from dao_engine.models.energy_head import energy_normalisation_of
     from dao_engine.prediction import get_model
     from dao_engine.relax import RelaxConfig, relax_with_energy_model
     from dao_engine.sampling import model_energy
-    from dao_engine.training.energy import EnergyNormalisation
 
     loaded = get_model(checkpoint, device)
-    norm = EnergyNormalisation.from_dict(loaded.energy_normalisation)
-    if loaded.kind != "dao-p" or norm is None:
+    norm = energy_normalisation_of(loaded)
+    if norm is None:
         raise ConfigError(
             f"'{loaded.path.name}' has no energy head; relaxation needs a DAO-P model"
         )

@@ -176,12 +176,11 @@ def _reason(exc: OSError) -> str:
 def check_sampling_options(
     steps: int, guidance: float, step_lr: float | None, seed: int, device: str
 ) -> None:
-    """The sampling options of a prediction or evaluation, before any model is loaded."""
-    check_int("steps", steps, 1, 100_000)
-    check_number("guidance", guidance, 0.0, 1e4)
-    if step_lr is not None:
-        check_number("step_lr", step_lr, 0.0, 1.0, low_inclusive=False)
-    check_seed(seed)
+    """The sampling options of a prediction or evaluation, before any model is loaded (the
+    ranges of :class:`dao_engine.sampling.settings.SamplingSettings`) and the device."""
+    from dao_engine.sampling.settings import SamplingSettings
+
+    SamplingSettings(steps=steps, guidance=guidance, step_lr=step_lr, seed=seed)
     check_device(device)
 
 
@@ -197,3 +196,12 @@ def check_cell_size(z: int | None, num_atoms: int | None) -> None:
 def check_symprec(symprec: float) -> float:
     """A symmetry tolerance in Å: finite, in (0, 1]."""
     return check_number("symprec", symprec, 0.0, 1.0, low_inclusive=False)
+
+
+def check_relax_options(steps: int, max_iter: int, lr: float, chgnet_steps: int) -> None:
+    """The options of ``dao relax`` (L-BFGS outer steps, its max_iter and lr; CHGNet's FIRE
+    steps), before the structure is read or a model loaded."""
+    check_int("steps", steps, 1, 10_000)
+    check_int("max_iter", max_iter, 1, 10_000)
+    check_number("lr", lr, 0.0, 100.0, low_inclusive=False)
+    check_int("chgnet_steps", chgnet_steps, 1, 100_000)

@@ -172,6 +172,7 @@ COLUMNS: list[tuple[str, str, Callable[[CandidateRecord], tuple[str, Any]]]] = [
         _space_groups,
     ),
 ]
+SOURCE_COLUMN = 2
 ENERGY_COLUMN = 4
 MATCH_COLUMN = 8
 RMSE_COLUMN = 9
@@ -260,6 +261,8 @@ class CandidateTableModel(QAbstractTableModel):
             tol = ", ".join(f"{k}={v:g}" for k, v in api.MATCHER_TOLERANCES.items())
             note = record.match.error if record.match is not None and record.match.error else ""
             return f"StructureMatcher({tol})" + (f"\n{note}" if note else "")
+        if column == SOURCE_COLUMN:  # the cell may be elided: its whole text first
+            return f"{record.source_text}\n{COLUMNS[column][1]}"
         if column == ENERGY_COLUMN and record.energy_label:
             return record.energy_label
         if column == TC_COLUMN:

@@ -153,7 +153,7 @@ class CandidateList:
         record.space_group = api.space_group(crystal, symprec=self.symprec)
         record.volume_per_atom = api.volume_per_atom(crystal)
         record.density = api.density(crystal)
-        record.problem = api.plausibility_problem(crystal) or api.is_plausible(crystal)
+        record.problem = api.sample_problem(crystal) or ""  # "" = plausible
 
     def add(self, records: Sequence[CandidateRecord]) -> None:
         """Append records (from :meth:`new_record`)."""

@@ -14,7 +14,6 @@ from enum import Enum
 from dao_app.state.events import Event
 from dao_engine import api
 
-
 #: relax / rank backend -> the name shown to the user
 BACKEND_NAMES = {"chgnet": "CHGNet", "dao": "DAO-P", "none": "none"}
 

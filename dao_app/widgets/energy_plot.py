@@ -48,7 +48,8 @@ class EnergyPlot(PlotCanvas):
         ax.set_xlabel("denoising step", color=fg)
         ax.set_ylabel("predicted energy (eV/atom)", color=fg)
         if self.title:
-            ax.set_title(self.title, color=fg, fontsize=10)
+            # wrap: a long model label breaks into lines inside the figure, never clipped
+            ax.set_title(self.title, color=fg, fontsize=9, wrap=True)
         if not self.trajectories:
             ax.text(
                 0.5,

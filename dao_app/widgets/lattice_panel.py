@@ -48,7 +48,10 @@ def _table(columns: list[str]) -> QTableWidget:
     table.setHorizontalHeaderLabels(columns)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.verticalHeader().hide()
+    rows = table.verticalHeader()
+    rows.hide()
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setDefaultSectionSize(table.fontMetrics().height() + 8)  # nine rows fit a short window
     table.setAlternatingRowColors(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
@@ -97,7 +100,8 @@ class LatticePanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.lattice)
         split.addWidget(self.site_table)
-        split.setSizes([260, 640])
+        split.setStretchFactor(1, 1)  # extra width goes to the sites
+        split.setSizes([300, 600])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.note)

@@ -39,6 +39,7 @@ from dao_engine import api
 ERROR_STYLE = "color: #c62828;"
 OK_STYLE = "color: palette(mid);"
 ROLES = ("generator", "energy")
+COMBO_CHARS = 16  # the model combo's minimum width in characters (longer names are elided)
 _DETAIL = re.compile(r"\s*\([^()]{60,}\)")  # a long parenthesised detail (library message)
 
 
@@ -76,11 +77,7 @@ def probe_model(checkpoint: str | None, role: str = "generator") -> ModelInfo:
     if checkpoint is not None:
         api.app_support.verify_if_shipped(checkpoint)
     loaded = api.get_model(checkpoint, "cpu")
-    has_energy = (
-        loaded.kind == "dao-p"
-        and getattr(loaded.model, "energy_head", None) is not None
-        and loaded.energy_normalisation is not None
-    )
+    has_energy = api.has_energy_head(loaded)
     name = Path(loaded.path).name
     if role == "energy" and not has_energy:
         raise api.ConfigError(
@@ -117,6 +114,12 @@ class ModelPicker(QWidget):
             if energy
             else "The model that generates structures"
         )
+        # Long file names must not widen the dock: the combo is as wide as its layout allows
+        # and elides; the open list shows the whole names.
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.combo.setMinimumContentsLength(COMBO_CHARS)
         self.button = QToolButton(text="Open…", toolTip="Use a checkpoint made by 'dao train'")
         self.message = QLabel(wordWrap=True)
         # A long error must wrap, not widen the dock.

@@ -17,12 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,16 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from dao_app.state.jobs import RelaxRankPlan
-from dao_app.widgets.relax_rank_box import RelaxRankBox
 from dao_app.validation import FALLBACK_MAX_ATOMS, FormulaCheck, check_formula
+from dao_app.widgets.cell_size_box import CellSizeBox
+from dao_app.widgets.guidance_row import GuidanceRow
 from dao_app.widgets.model_picker import ERROR_STYLE, OK_STYLE, ModelPicker
+from dao_app.widgets.relax_rank_box import RelaxRankBox
+from dao_app.widgets.sampling_effort import SamplingEffort
 from dao_app.workers.tasks import TaskRunner
 from dao_engine import api
-
-_GUIDANCE_TIP = (
-    "Steer sampling towards low predicted energy (needs an energy model: a DAO-P generator "
-    "or a separate energy model)"
-)
 
 
 class PredictForm(QWidget):
@@ -64,6 +58,8 @@ class PredictForm(QWidget):
             picker.changed.connect(self._models_changed)
             picker.checked.connect(self._models_changed)
             picker.checked.connect(signal)
+        self.model.checked.connect(self._calibrate)
+        self._connect_estimate()
         self.set_checkpoint(None)
         self.set_energy_checkpoint(None)
         self._validate()
@@ -73,11 +69,14 @@ class PredictForm(QWidget):
         self.formula.setClearButtonEnabled(True)
         self.formula.returnPressed.connect(self.request_prediction)
         self.formula_message = QLabel(wordWrap=True)
-        self.z_box = QComboBox(toolTip="Formula units per cell (Z) and the atom count it gives")
-        self._user_z: dict[str, int] = {}  # reduced formula -> the Z the user picked for it
-        self.z_box.activated.connect(self._z_chosen)
+        self.z_box = CellSizeBox()
         self.shots = self._spin(1, 100, 20, "Independent samples (shots) to draw")
-        self.steps = self._spin(1, 1000, 1000, "Reverse-diffusion steps (1000 = full quality)")
+        self.steps = self._spin(
+            1, api.DEFAULT_STEPS, api.DEFAULT_STEPS,
+            f"Reverse-diffusion steps ({api.DEFAULT_STEPS} = full quality)",
+        )  # fmt: skip
+        self.effort = SamplingEffort(self.shots, self.steps, self._tasks)
+        self.effort.calibrated.connect(self._refresh_estimate)
         self.seed = self._spin(0, 2**31 - 1, 0, "Random seed: the same seed repeats a prediction")
         self.keep_every = self._spin(
             0,
@@ -85,16 +84,8 @@ class PredictForm(QWidget):
             20,
             "Store a frame every k steps for the animation (0 = only the final structures)",
         )
-        self.guided = QCheckBox("Energy guidance", toolTip=_GUIDANCE_TIP)
-        self.guidance = QDoubleSpinBox(
-            minimum=0.0,
-            maximum=100.0,
-            singleStep=0.5,
-            value=1.0,
-            decimals=2,
-            toolTip="Guidance strength s (0 = unguided)",
-        )
-        self.guided.toggled.connect(self._guidance_changed)
+        self.guidance_row = GuidanceRow()
+        self.guided, self.guidance = self.guidance_row.guided, self.guidance_row.guidance
         self.device = QComboBox(toolTip="auto: a CUDA GPU when present, else the CPU")
         self.device.addItems(api.available_devices())
         self.model = ModelPicker("generator", self._tasks)
@@ -108,21 +99,20 @@ class PredictForm(QWidget):
         form.addRow("Composition", self.formula)
         form.addRow("", self.formula_message)
         form.addRow("Cell size", self.z_box)
+        form.addRow("Preset", self.effort)
         form.addRow("Shots", self.shots)
         form.addRow("Steps", self.steps)
+        form.addRow("Time", self.effort.estimate)
         form.addRow("Seed", self.seed)
         form.addRow("Frames every", self.keep_every)
-        guidance_row = QHBoxLayout()
-        guidance_row.addWidget(self.guided)
-        guidance_row.addWidget(self.guidance, 1)
-        form.addRow("", guidance_row)
+        form.addRow("", self.guidance_row)
         form.addRow("Device", self.device)
         form.addRow("Model", self.model)
         form.addRow("Energy model", self.energy_model)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.rank_group)
-        layout.addWidget(self.predict_button)
+        # predict_button is placed by the window, below the scrolling form, so it stays in view
 
     def _build_relax_rank(self) -> None:
         self.rank_group = RelaxRankBox(self._spin)
@@ -198,58 +188,48 @@ class PredictForm(QWidget):
                 else f"{info.name} has no energy head, so no energies and no guidance; "
                 "choose an energy model (DAO-P) here to get both"
             )
-        self._guidance_changed()
+        self.guidance_row.set_has_energy(self.has_energy)
         self._validate()
 
     def shutdown(self, msecs: int = 10000) -> bool:
         """Wait for a model read in progress (window closing); True when none is left."""
         return self._tasks.wait(msecs)
 
-    @property
-    def guidance_active(self) -> bool:
-        """Guidance is used only with a model that predicts energies."""
-        return self.has_energy and self.guided.isChecked() and self.guidance.value() > 0
+    # --- time estimate ---------------------------------------------------------------
+    def _connect_estimate(self) -> None:
+        box = self.rank_group
+        for signal in (
+            self.effort.changed,
+            self.z_box.currentIndexChanged,
+            self.device.currentTextChanged,
+            box.changed,
+            box.toggled,
+            box.relax.currentIndexChanged,
+            box.library_limit.valueChanged,
+            box.chgnet_steps.valueChanged,
+        ):
+            signal.connect(self._refresh_estimate)
+
+    @Slot(bool)
+    def _calibrate(self, ok: bool) -> None:
+        """Time the generator's sampler on this machine once it has been read."""
+        self.effort.calibrate(self.checkpoint if ok else None, ok)
+        self._refresh_estimate()
 
     @Slot()
-    def _guidance_changed(self) -> None:
-        self.guided.setEnabled(self.has_energy)
-        self.guidance.setEnabled(self.has_energy and self.guided.isChecked())
-        self.guided.setToolTip(
-            _GUIDANCE_TIP
-            if self.has_energy
-            else "No energy model: this generator has no energy head; choose an energy "
-            "model (DAO-P) below, or a DAO-P generator, to use energy guidance"
-        )
+    def _refresh_estimate(self) -> None:
+        candidates, steps = self.rank_group.relax_load(self.shots.value())
+        self.effort.update_estimate(self.z_box.atoms, candidates, steps, self.device.currentText())
 
     # --- composition -----------------------------------------------------------------
-    @Slot(int)
-    def _z_chosen(self, index: int) -> None:
-        """The user picked a Z: it sticks to this composition (and only to it)."""
-        if self._check.ok and index >= 0:
-            self._user_z[self._check.reduced] = self.z_box.itemData(index)
-
     @Slot()
     def _validate(self) -> None:
-        previous = self.z_box.currentData()
-        before = self._check.reduced
         self._check = check_formula(self.formula.text(), self.max_atoms or FALLBACK_MAX_ATOMS)
         self.formula_message.setText(self._check.message)
         self.formula_message.setStyleSheet(OK_STYLE if self._check.ok else ERROR_STYLE)
-        self.z_box.clear()
-        for z, atoms in self._check.z_choices:
-            self.z_box.addItem(f"Z = {z}  ({atoms} atoms)", z)
-        # Each composition gets its own default Z, unless the user chose one for it; the same
-        # composition (another model read, a toggled option) keeps what was shown.
-        chosen = self._user_z.get(self._check.reduced)
-        if self._check.reduced != before:
-            previous = None
-        if chosen is not None and self.z_box.findData(chosen) >= 0:
-            previous = chosen
-        wanted = previous if self.z_box.findData(previous) >= 0 else self._check.default_z
-        if wanted is not None:
-            self.z_box.setCurrentIndex(self.z_box.findData(wanted))
-        self.z_box.setEnabled(self._check.ok)
+        self.z_box.show_choices(self._check)
         self.predict_button.setEnabled(self.is_valid())
+        self._refresh_estimate()
 
     def is_valid(self) -> bool:
         """True when the inputs make a prediction request."""
@@ -275,7 +255,7 @@ class PredictForm(QWidget):
             checkpoint=self.checkpoint,
             energy_checkpoint=self.energy_checkpoint,
             keep_every=min(self.keep_every.value(), steps),
-            guidance=self.guidance.value() if self.guidance_active else 0.0,
+            guidance=self.guidance_row.strength,
         )
 
     @Slot()
@@ -297,7 +277,7 @@ class PredictForm(QWidget):
             "device": self.device.currentText(),
             "checkpoint": self.checkpoint,
             "energy_checkpoint": self.energy_checkpoint,
-            "guidance": self.guidance.value() if self.guided.isChecked() else 0.0,
+            "guidance": self.guidance_row.stored_strength(),
             "relax_rank": self.rank_group.values(),
         }
 
@@ -308,9 +288,7 @@ class PredictForm(QWidget):
                 getattr(self, name).setValue(values[name])
         guidance = values.get("guidance")
         if isinstance(guidance, (int, float)):
-            self.guided.setChecked(guidance > 0)
-            if guidance > 0:
-                self.guidance.setValue(float(guidance))
+            self.guidance_row.restore(float(guidance))
         if values.get("device") in api.available_devices():
             self.device.setCurrentText(values["device"])
         if values.get("checkpoint") and Path(values["checkpoint"]).is_file():
@@ -318,9 +296,8 @@ class PredictForm(QWidget):
         self._restore_energy_model(values.get("energy_checkpoint"))
         self.rank_group.restore(values.get("relax_rank"))
         self.formula.setText(str(values.get("formula", "")))
-        if values.get("z") is not None and self.z_box.findData(values["z"]) >= 0:
-            self.z_box.setCurrentIndex(self.z_box.findData(values["z"]))
-            self._z_chosen(self.z_box.currentIndex())  # a session's Z counts as chosen
+        if isinstance(values.get("z"), int):
+            self.z_box.select(values["z"])  # a session's Z counts as chosen
 
     def _restore_energy_model(self, path: object) -> None:
         """A session's energy model; a missing file falls back to "Same as generator" (said

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+)
 
 from dao_app.state.jobs import RelaxRankPlan
 from dao_engine import api
@@ -72,14 +80,18 @@ class RelaxRankBox(QGroupBox):
         for widget in (self.use_samples, self.use_known, self.use_templates, self.library_limit):
             sources.addWidget(widget)
         sources.addStretch(1)
-        methods = QHBoxLayout()
-        for widget in (QLabel("Relax"), self.relax, self.chgnet_steps, QLabel("Rank by"), self.rank_by):
-            methods.addWidget(widget)
-        methods.addStretch(1)
+        relax = QHBoxLayout()  # two short rows, so a narrow window can still show the form
+        for widget in (QLabel("Relax"), self.relax, self.chgnet_steps):
+            relax.addWidget(widget)
+        relax.addStretch(1)
+        rank = QHBoxLayout()
+        for widget in (QLabel("Rank by"), self.rank_by):
+            rank.addWidget(widget)
+        rank.addStretch(1)
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 4, 6, 4)
-        box.addLayout(sources)
-        box.addLayout(methods)
+        for row in (sources, relax, rank):
+            box.addLayout(row)
 
     @Slot()
     def _relax_changed(self) -> None:
@@ -107,6 +119,16 @@ class RelaxRankBox(QGroupBox):
             checkpoint=energy_source,
         )
         return RelaxRankPlan(switches, settings, self.library_path)
+
+    def relax_load(self, samples: int) -> tuple[int, int]:
+        """(candidates CHGNet will relax, its step cap) for ``samples`` shots; (0, 0) when
+        nothing is relaxed with CHGNet."""
+        if not self.isChecked() or self.relax.currentData() != "chgnet":
+            return 0, 0
+        candidates = samples if self.use_samples.isChecked() else 0
+        if self.use_known.isChecked() or self.use_templates.isChecked():
+            candidates += self.library_limit.value()
+        return candidates, self.chgnet_steps.value()
 
     @property
     def problem(self) -> str:

@@ -8,7 +8,6 @@ except the pixels.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -28,13 +26,9 @@ from PySide6.QtWidgets import (
 from dao_app import elements
 from dao_app.scene import Scene, SceneOptions, build_scene
 from dao_app.widgets import render
+from dao_app.widgets.elided_label import ElidedLabel
 from dao_app.widgets.measure_tool import HINT, MeasureTool
 from dao_engine import api
-
-
-def _plain(html: str) -> str:
-    """The text of a rich-text title, for its tooltip."""
-    return re.sub(r"<[^>]+>", "", html).replace("&amp;", "&").replace("&nbsp;", " ")
 
 
 def legend_html(scene: Scene | None) -> str:
@@ -65,21 +59,19 @@ class StructureView(QWidget):
         self.dark = False
         self.scene: Scene | None = None
         self.empty_text = empty_text
-        self.title = QLabel(title, textFormat=Qt.TextFormat.RichText)
+        self.title = ElidedLabel(title)  # cut with "…" when long; the window never grows
         self.legend = QLabel(textFormat=Qt.TextFormat.RichText)
         reset = QToolButton(text="⟲", toolTip="Reset the camera (R)")
         reset.clicked.connect(self.reset_camera)
         self.png_button = QToolButton(text="PNG", toolTip="Save this view as a PNG image")
         self.measure_button = QToolButton(text="Measure", checkable=True, toolTip=HINT)
-        self.measure_label = QLabel()
-        self.measure_label.setStyleSheet("color: #e65100; font-weight: bold;")
-        for label in (self.title, self.measure_label):  # long texts clip; the window never grows
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            label.setMinimumWidth(40)
+        # The measurement (or the hint) goes to the window's status bar through ``measured``;
+        # the 3-D overlay labels the value. This label only keeps the text (never shown).
+        self.measure_label = QLabel(self)
+        self.measure_label.hide()
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 0, 4, 0)
         bar.addWidget(self.title, 1)
-        bar.addWidget(self.measure_label)
         bar.addWidget(self.legend)
         bar.addWidget(self.measure_button)
         bar.addWidget(reset)
@@ -112,8 +104,8 @@ class StructureView(QWidget):
         return self.plotter is not None
 
     def set_title(self, text: str) -> None:
+        """A rich-text title; cut with "…" when too long, the whole of it in the tooltip."""
         self.title.setText(text)
-        self.title.setToolTip(_plain(text))
 
     def set_crystal(
         self, crystal: api.Crystal | None, title: str | None = None, reset_camera: bool = True

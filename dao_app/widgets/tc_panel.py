@@ -60,7 +60,7 @@ class TcPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(scroll)
-        split.setSizes([700, 480])
+        split.setSizes([560, 480])  # the texts keep room in a narrow window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QSplitter,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +29,6 @@ from dao_app.state.candidates import CandidateRecord
 from dao_app.state.jobs import JobOutput
 from dao_app.widgets.energy_plot import EnergyPlot
 from dao_app.widgets.structure_view import StructureView
-
 
 #: the plot's text when no candidate with a trajectory is shown
 NO_SELECTION_TEXT = "No sampling trajectory: pick a candidate of a prediction job."
@@ -85,8 +85,9 @@ class TrajectoryPanel(QWidget):
         self.plot = EnergyPlot()
         self.shot_box = QComboBox(toolTip="Which shot of the job to play")
         self.shot_box.activated.connect(self._shot_chosen)
-        self.play_button = QPushButton("▶ Play", toolTip="Play / pause (Ctrl+Space)")
+        self.play_button = QPushButton(toolTip="Play / pause (Ctrl+Space)")
         self.play_button.setCheckable(True)
+        self._show_play_state(False)
         self.play_button.toggled.connect(self.set_playing)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.valueChanged.connect(self.show_frame)
@@ -191,13 +192,20 @@ class TrajectoryPanel(QWidget):
         on = on and self.output is not None and bool(self.output.frames)
         if self.play_button.isChecked() != on:
             self.play_button.setChecked(on)
-        self.play_button.setText("⏸ Pause" if on else "▶ Play")
+        self._show_play_state(on)
         if on:
             if self.slider.value() >= self.slider.maximum():
                 self.slider.setValue(0)
             self.timer.start()
         else:
             self.timer.stop()
+
+    def _show_play_state(self, playing: bool) -> None:
+        """Show "Pause" or "Play" with the style's media icon (fonts often lack the ⏸ glyph)."""
+        pixmap = QStyle.StandardPixmap
+        icon = pixmap.SP_MediaPause if playing else pixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.play_button.setText("Pause" if playing else "Play")
 
     @Slot()
     def _advance(self) -> None:

@@ -15,17 +15,24 @@ TWO_THETA_RANGE = (10.0, 90.0)
 X_LABEL = "2θ (°), Cu Kα"
 Y_LABEL = "intensity (a.u.)"
 EMPTY_TEXT = "Select a candidate to see its simulated powder pattern (Cu Kα)."
+PENDING_TEXT = "Computing the powder pattern…"
 CANDIDATE_COLOUR = "#1f77b4"
 REFERENCE_COLOUR = "#d62728"
 
 
 class XrdPlot(PlotCanvas):
-    """``set_patterns(candidate, reference)``: each a (label, api.PowderPattern) or None."""
+    """``set_patterns(candidate, reference)``: each a (label, api.PowderPattern) or None;
+    ``set_pending()`` says a pattern is being computed (the plot is cleared meanwhile)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.candidate: tuple[str, api.PowderPattern] | None = None
         self.reference: tuple[str, api.PowderPattern] | None = None
+        self.pending = False
+        self._redraw()
+
+    def set_pending(self) -> None:
+        self.candidate, self.reference, self.pending = None, None, True
         self._redraw()
 
     def set_patterns(
@@ -33,7 +40,7 @@ class XrdPlot(PlotCanvas):
         candidate: tuple[str, api.PowderPattern] | None,
         reference: tuple[str, api.PowderPattern] | None = None,
     ) -> None:
-        self.candidate, self.reference = candidate, reference
+        self.candidate, self.reference, self.pending = candidate, reference, False
         self._redraw()
 
     def _redraw(self) -> None:
@@ -47,7 +54,7 @@ class XrdPlot(PlotCanvas):
             ax.text(
                 0.5,
                 0.5,
-                EMPTY_TEXT,
+                PENDING_TEXT if self.pending else EMPTY_TEXT,
                 ha="center",
                 va="center",
                 transform=ax.transAxes,

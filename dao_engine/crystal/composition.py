@@ -11,15 +11,16 @@ Vocabulary used below:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from math import gcd
 
-from dao_engine.crystal.elements import atomic_number, is_element
+from dao_engine.crystal.elements import atomic_number
+from dao_engine.crystal.formula_parser import MAX_FORMULA_ATOMS, FormulaParser
 from dao_engine.errors import CompositionError
 
 __all__ = [
+    "MAX_FORMULA_ATOMS",
     "Composition",
     "parse_formula",
     "species_for_formula",
@@ -27,11 +28,6 @@ __all__ = [
     "z_options",
 ]
 
-_ELEMENT = re.compile(r"[A-Z][a-z]*")
-_NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
-_BRACKETS = {"(": ")", "[": "]", "{": "}"}
-_MAX_DEPTH = 8
-_DISORDERED = "disordered compositions are not supported"
 #: Largest Z that :func:`default_z` proposes (conventional cells rarely need more).
 DEFAULT_MAX_Z = 4
 
@@ -111,17 +107,17 @@ def parse_formula(formula: str) -> Composition:
     """Parse ``formula`` into a :class:`Composition` (counts as written, not reduced).
 
     Grammar: a sequence of ``Element[count]`` and ``(group)[count]`` (also ``[...]``, ``{...}``),
-    nested to any depth; spaces between parts are ignored. Raises CompositionError naming the
-    bad part for an empty formula, an unknown element, an unexpected character, unbalanced
-    brackets, a zero count or a fractional (disordered) amount.
+    nested up to 8 levels; spaces between parts are ignored. Raises CompositionError (one line)
+    naming the bad part for an empty formula, a shell character such as ``;`` or ``$`` (named
+    before anything else), an unknown element, an unexpected character, unbalanced brackets, a
+    zero count, a fractional (disordered) amount or more than :data:`MAX_FORMULA_ATOMS` atoms.
+    See :mod:`dao_engine.crystal.formula_parser`.
     """
     if not isinstance(formula, str):
         raise CompositionError(f"a formula must be a string, got {type(formula).__name__}")
     if not formula.strip():
         raise CompositionError("empty formula; type a composition such as 'NaCl' or 'CsV3Sb5'")
-    parser = _Parser(formula)
-    counts = parser.parse_group(closing=None)
-    return Composition(counts)
+    return Composition(FormulaParser(formula).parse())
 
 
 def species_for_formula(
@@ -213,84 +209,3 @@ def _too_many_atoms(unit: Composition, z: int, max_atoms: int) -> str:
 def _check_positive_int(value: object, name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise CompositionError(f"{name} must be a positive integer, got {value!r}")
-
-
-class _Parser:
-    """Recursive-descent parser over one formula string; ``pos`` is the next character."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.last_symbol = ""
-        self.depth = 0
-
-    def parse_group(self, closing: str | None) -> dict[str, int]:
-        """Parse parts until ``closing`` (or the end of text when None); return summed counts."""
-        counts: dict[str, int] = {}
-        while True:
-            self._skip_spaces()
-            if self.pos == len(self.text):
-                if closing is not None:
-                    raise self._error(f"missing '{closing}'")
-                return counts
-            char = self.text[self.pos]
-            if char == closing:
-                self.pos += 1
-                return counts
-            part = self._parse_part(char)
-            multiplier = self._parse_count()
-            for symbol, n in part.items():
-                counts[symbol] = counts.get(symbol, 0) + n * multiplier
-
-    def _parse_part(self, char: str) -> dict[str, int]:
-        if char in _BRACKETS:
-            self.depth += 1
-            if self.depth > _MAX_DEPTH:
-                raise self._error(f"brackets nested deeper than {_MAX_DEPTH} levels")
-            self.pos += 1
-            start = self.pos
-            inner = self.parse_group(_BRACKETS[char])
-            if not inner:
-                raise self._error(f"empty brackets at position {start}")
-            self.depth -= 1
-            return inner
-        match = _ELEMENT.match(self.text, self.pos)
-        if match is None:
-            hint = " (element symbols start with a capital letter)" if char.islower() else ""
-            raise self._error(f"unexpected character '{char}' at position {self.pos + 1}{hint}")
-        symbol = match.group()
-        if not is_element(symbol):
-            raise self._error(f"unknown element '{symbol}'{self._case_hint(symbol)}")
-        self.pos = match.end()
-        self.last_symbol = symbol
-        return {symbol: 1}
-
-    def _parse_count(self) -> int:
-        match = _NUMBER.match(self.text, self.pos)
-        if match is None:
-            return 1
-        self.pos = match.end()
-        value = float(match.group())
-        where = f"'{match.group()}' after '{self.text[: match.start()].strip()}'"
-        if value != int(value):
-            raise self._error(
-                f"fractional amount {where} - {_DISORDERED}; give integer atom counts of "
-                "one ordered cell"
-            )
-        if value == 0:
-            raise self._error(f"zero count {where}")
-        return int(value)
-
-    def _skip_spaces(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-
-    def _case_hint(self, symbol: str) -> str:
-        """Hint for ``NaCL`` (C then L): the previous symbol plus this letter may be meant."""
-        joined = (self.last_symbol + symbol).capitalize()
-        if len(symbol) == 1 and is_element(joined):
-            return f" (did you mean '{joined}'? symbols are case-sensitive)"
-        return ""
-
-    def _error(self, what: str) -> CompositionError:
-        return CompositionError(f"formula '{self.text}': {what}")

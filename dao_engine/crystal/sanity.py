@@ -62,7 +62,9 @@ def check_cell_parameters(params: tuple[float, ...], where: str) -> None:
     a, b, c, alpha, beta, gamma = params
     for name, value in (("a", a), ("b", b), ("c", c)):
         if not (math.isfinite(value) and value > 0):
-            raise StructureParseError(f"{where}: cell length {name} = {value:g} Å; it must be > 0")
+            raise StructureParseError(
+                f"{where}: cell length {name} = {value:g} Å; it must be a finite number > 0"
+            )
     for name, value in (("alpha", alpha), ("beta", beta), ("gamma", gamma)):
         if not (math.isfinite(value) and 0 < value < 180):
             raise StructureParseError(

@@ -19,6 +19,7 @@ import numpy as np
 
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import DatasetError
+from dao_engine.io.atomic import atomic_open
 
 #: Key under which :class:`Crystal.properties` carries the energy column.
 ENERGY_PROPERTY = "energy_per_atom"
@@ -237,14 +238,9 @@ class CrystalArrays:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {**self.meta, "format_version": _FORMAT_VERSION, "fingerprint": self.fingerprint()}
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
         payload = {"meta_json": np.array(json.dumps(meta)), **self._columns()}
-        try:
-            with open(tmp, "wb") as handle:
-                np.savez_compressed(handle, **payload)  # type: ignore[arg-type]
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_open(path) as handle:
+            np.savez_compressed(handle, **payload)  # type: ignore[arg-type]
         return path
 
     @classmethod

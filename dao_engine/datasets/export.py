@@ -18,6 +18,7 @@ from pathlib import Path
 from dao_engine.datasets.cache import file_sha256
 from dao_engine.datasets.registry import dataset_spec, load_dataset_with_report
 from dao_engine.errors import DaoError
+from dao_engine.io.atomic import write_text_atomic
 
 MANIFEST = "manifest.json"
 
@@ -68,7 +69,7 @@ def export_gpu_arrays(
             "skipped_by_kind": report.counts_by_kind(),
         }
         written.append(path)
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return written
 
 

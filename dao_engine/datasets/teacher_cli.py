@@ -20,6 +20,7 @@ from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.datasets.perturb import PERTURBED, RELAXED_TOWARD, perturbed_copies
 from dao_engine.datasets.reference_energies import ReferenceEnergies
 from dao_engine.datasets.teacher import chgnet_agreement, teacher_energies, teacher_labels
+from dao_engine.io.atomic import write_text_atomic
 
 
 def parser() -> argparse.ArgumentParser:
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
         print(f"wrote {corpus.save_npz(args.out)}")
     if args.report is not None:
         args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(json.dumps(report, indent=2) + "\n")
+        write_text_atomic(args.report, json.dumps(report, indent=2) + "\n")
         print(f"wrote {args.report}")
     return 0
 

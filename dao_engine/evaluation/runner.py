@@ -13,9 +13,8 @@ import platform
 import subprocess
 import sys
 import time
-from collections import deque
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +31,17 @@ from dao_engine.evaluation.protocol import (
     evaluate_predictions_iter,
 )
 from dao_engine.events import StopCheck
+from dao_engine.models.energy_head import energy_model_for
 from dao_engine.models.loading import LoadedModel
 from dao_engine.prediction import PROJECT_ROOT, get_model
-from dao_engine.sampling import PCSampler, SamplerConfig, model_denoiser
-from dao_engine.training.energy import EnergyNormalisation
-
-#: Langevin corrector scale per dataset family (DiffCSP); carbon_24 uses 5e-6 for one shot.
-STEP_LR = {"perov_5": 5e-7, "carbon_24": 5e-7, "mp_20": 1e-5, "mpts_52": 1e-5}
-CARBON_ONE_SHOT_STEP_LR = 5e-6
+from dao_engine.sampling.run import sample_batch
+from dao_engine.sampling.settings import (
+    STEP_LR,
+    SamplingSettings,
+    model_step_lr,
+    protocol_step_lr,
+    sampling_fields,
+)
 
 
 @dataclass(frozen=True)
@@ -52,29 +54,28 @@ class SamplingProgress:
 
 
 @dataclass(frozen=True)
-class EvaluationRequest:
+class EvaluationRequest(SamplingSettings):
     """What to evaluate. ``dataset`` a registered split (``mp_20/test``); ``limit`` None = the
     whole split, else its first ``limit`` entries or, with ``subset_seed``, a fixed random subset;
-    ``step_lr`` None = the dataset's protocol value; ``batch_size`` structures per padded batch;
-    ``processes`` matching workers; ``out`` None = :func:`default_output`."""
+    ``batch_size`` structures per padded batch; ``processes`` matching workers; ``out`` None =
+    :func:`default_output`. The sampling fields (steps, step_lr, guidance, corrector_rule,
+    clip_lattice, seed; keywords only) are :class:`SamplingSettings`'; ``step_lr`` None = the
+    dataset's protocol value (:func:`default_step_lr`)."""
 
     checkpoint: str | None = None
     dataset: str | None = "mp_20/test"
     shots: int = 20
-    steps: int = 1000
     limit: int | None = None
-    seed: int = 0
     subset_seed: int | None = None
     device: str = "auto"
-    step_lr: float | None = None
-    guidance: float = 0.0
     batch_size: int = 256
     processes: int = 2
     out: str | None = None
     command: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("shots", "steps", "batch_size"):
+        super().__post_init__()  # the sampling settings
+        for name in ("shots", "batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be ≥ 1, got {getattr(self, name)}")
         if self.limit is not None and self.limit < 1:
@@ -115,13 +116,14 @@ def load_references(
 
 
 def default_step_lr(dataset_name: str | None, shots: int, loaded: LoadedModel) -> tuple[float, str]:
-    """The protocol's corrector scale for the dataset, else the model's recorded one (or 1e-5)."""
+    """The protocol's corrector scale for the dataset, else the model's recorded one (or 1e-5),
+    and where it came from."""
     family = dataset_family(dataset_name) if dataset_name else None
-    if family == "carbon_24" and shots == 1:
-        return CARBON_ONE_SHOT_STEP_LR, "carbon_24 1-shot default"
-    if family in STEP_LR:
-        return STEP_LR[family], f"{family} default"
-    return float(loaded.metadata.get("step_lr", 1e-5)), "model metadata"
+    step_lr = protocol_step_lr(family, shots)
+    if family is None or step_lr is None:
+        return model_step_lr(loaded.metadata), "model metadata"
+    one_shot = " 1-shot" if step_lr != STEP_LR[family] else ""
+    return step_lr, f"{family}{one_shot} default"
 
 
 def dataset_family(dataset_name: str) -> str:
@@ -129,25 +131,11 @@ def dataset_family(dataset_name: str) -> str:
     return dataset_name.split("/")[0]
 
 
-def _energy_norm(loaded: LoadedModel, guidance: float) -> EnergyNormalisation | None:
-    norm = EnergyNormalisation.from_dict(loaded.energy_normalisation)
-    if loaded.kind == "dao-p" and loaded.model.energy_head is not None and norm is not None:
-        return norm
-    if guidance > 0:
-        raise ConfigError(
-            f"'{loaded.path.name}' is a {loaded.kind.upper()} model without an "
-            "energy head; energy guidance needs a DAO-P checkpoint"
-        )
-    return None
-
-
-def _energies(loaded: LoadedModel, norm: EnergyNormalisation, batch: CrystalBatch):  # type: ignore[no-untyped-def]
-    """Predicted energy per atom (physical unit) at t = 0, as :func:`prediction.final_energies`."""
-    t0 = torch.zeros(batch.batch_size, dtype=torch.long, device=batch.device)
-    with torch.no_grad():
-        out = loaded.model(batch.lattice, batch.frac, batch.species, t0).energy
-    values = [float(norm.to_physical(float(e))) for e in out.float().cpu()]
-    return [v if np.isfinite(v) else None for v in values]
+def _finite_or_none(energies: np.ndarray | None, count: int) -> list[float | None]:
+    """Energies (eV/atom) as floats, None where missing or non-finite."""
+    if energies is None:
+        return [None] * count
+    return [float(v) if np.isfinite(v) else None for v in energies]
 
 
 def _shots(batch: CrystalBatch, energies: Sequence[float | None], labels: Sequence[str]):  # type: ignore[no-untyped-def]
@@ -169,18 +157,18 @@ def sample_shots_iter(
     loaded: LoadedModel,
     references: Sequence[Crystal],
     shots: int,
-    config: SamplerConfig,
+    config: SamplingSettings,
     seed: int = 0,
     batch_size: int = 256,
     should_stop: StopCheck | None = None,
 ) -> Generator[SamplingProgress, None, tuple[list[list[Shot]], float]]:
     """Yield :class:`SamplingProgress` per batch; return the shots as ``[reference][shot]`` and
-    the sampling seconds (``shots, seconds = yield from sample_shots_iter(...)``)."""
+    the sampling seconds (``shots, seconds = yield from sample_shots_iter(...)``). ``config``
+    ``step_lr`` None = the model's; ``seed`` (not ``config.seed``) seeds the one generator that
+    all batches draw from; a DAO-P's own energy head gives each shot's energy."""
     if shots < 1 or batch_size < 1:
         raise ConfigError(f"shots and batch_size must be ≥ 1, got {shots} and {batch_size}")
-    norm = _energy_norm(loaded, config.guidance)
-    cuda = loaded.device.type == "cuda"
-    sampler = PCSampler(loaded.diffusion, model_denoiser(loaded.model, autocast=cuda), config)
+    energy = energy_model_for(loaded, config.guidance)
     generator = torch.Generator(device=loaded.device).manual_seed(seed)
     jobs = sorted(
         ((i, j) for i in range(len(references)) for j in range(shots)),
@@ -192,9 +180,9 @@ def sample_shots_iter(
         chunk = jobs[start : start + batch_size]
         species = CrystalBatch.from_species([references[i].species.tolist() for i, _ in chunk])
         species_t = species.species.to(loaded.device)
-        last = deque(sampler.iterate(species_t, generator, should_stop), maxlen=1)[0]
-        batch = CrystalBatch(last.lattice, last.frac, species_t)  # should_stop: between steps
-        energies = _energies(loaded, norm, batch) if norm is not None else [None] * len(chunk)
+        sampled = sample_batch(loaded, species_t, config, generator, energy, should_stop)
+        batch = sampled.batch
+        energies = _finite_or_none(sampled.energies, len(chunk))
         labels = [f"{references[i].label} shot {j + 1}" for i, j in chunk]
         for (i, j), shot in zip(chunk, _shots(batch, energies, labels), strict=True):
             results[i][j] = shot
@@ -246,7 +234,7 @@ def evaluate_iter(
         if request.step_lr is not None
         else default_step_lr(request.dataset, request.shots, loaded)
     )
-    config = SamplerConfig(steps=request.steps, step_lr=lr, guidance=request.guidance)
+    config = replace(request.sampling_settings(), step_lr=lr)
     predictions, sampling_s = yield from sample_shots_iter(
         loaded, refs, request.shots, config, request.seed, request.batch_size, should_stop
     )
@@ -333,11 +321,9 @@ def build_record(
         "test_structures": len(refs),
         "subset": run["subset"],
         "shots": request.shots,
-        "steps": request.steps,
+        **_sampling_record(request),  # steps, guidance, seed, ... (every sampler setting)
         "step_lr": run["step_lr"],
         "step_lr_source": run["step_lr_source"],
-        "guidance": request.guidance,
-        "seed": request.seed,
         "batch_size": request.batch_size,
         **numbers,
         "notes": notes,
@@ -346,6 +332,13 @@ def build_record(
         "wall_s": round(run["wall_s"], 3),
         "per_reference": per_reference,
     }
+
+
+def _sampling_record(request: EvaluationRequest) -> dict[str, Any]:
+    """The request's sampler settings for the record, without the unresolved ``step_lr`` and
+    the frame stride (no frames are kept)."""
+    fields = sampling_fields(request)
+    return {k: v for k, v in fields.items() if k not in ("step_lr", "keep_every")}
 
 
 def evaluate_checkpoint(

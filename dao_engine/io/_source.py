@@ -34,16 +34,25 @@ def file_stem(source: str | Path) -> str:
     return Path(name).stem
 
 
+#: What to give instead, by the ``kind`` of file asked for.
+_GIVE = {"structure": "one CIF, POSCAR or XYZ file"}
+
+
 def check_regular_file(path: Path, kind: str = "structure") -> os.stat_result:
     """The ``stat`` of ``path``; StructureParseError unless it is an existing regular file."""
     try:
         info = path.stat()
     except FileNotFoundError:
         raise StructureParseError(f"no such file: {path}") from None
+    except ValueError:  # a NUL byte: no file can have this name
+        raise StructureParseError(f"{str(path)!r} is not a usable file name") from None
     except OSError as exc:
         raise StructureParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if stat.S_ISDIR(info.st_mode):
-        raise StructureParseError(f"{path} is a folder, not a {kind} file")
+        give = _GIVE.get(kind, f"one {kind} file")
+        raise StructureParseError(
+            f"'{path}' is a directory, not a {kind} file; give the path of {give}"
+        )
     if not stat.S_ISREG(info.st_mode):
         what = "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
         raise StructureParseError(f"{path} is {what}, not a regular {kind} file")

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from dao_engine.errors import CheckpointError
+from dao_engine.io.atomic import atomic_open
 
 SCHEMA = "dao-studio-checkpoint"
 SCHEMA_VERSION = 1
@@ -36,12 +37,8 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> Pa
         )
     data = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, **payload}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
+    with atomic_open(path) as handle:  # a crash or full disk keeps the old file, whole
         torch.save(data, handle)
-        handle.flush()
-        os.fsync(handle.fileno())  # on disk before the rename: a crash keeps old or new, whole
-    os.replace(tmp, path)
     return path
 
 
@@ -50,6 +47,8 @@ def load_checkpoint(
 ) -> dict[str, Any]:
     """Read and validate a checkpoint; every failure is a :class:`CheckpointError` saying why."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"'{path}' is a directory, not a checkpoint; give a .pt file")
     if not path.is_file():
         raise CheckpointError(f"no such checkpoint: '{path}'")
     try:

@@ -20,7 +20,7 @@ _CELL_VALUE = {
     key: re.compile(rf"^[ \t]*_cell_{key}[ \t]+(\S+)", re.MULTILINE | re.IGNORECASE)
     for key in _CELL_KEYS
 }
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"^[+-]?(nan|inf(inity)?|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)", re.IGNORECASE)
 _SITE_TAGS = ("_atom_site_fract_", "_atom_site_cartn_")
 _SYMOP_TAGS = ("_symmetry_equiv_pos_as_xyz", "_space_group_symop_operation_xyz")
 #: Sites × operations above this multiple of the atom limit are refused before expansion.

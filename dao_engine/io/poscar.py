@@ -27,6 +27,7 @@ from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import StructureParseError
 from dao_engine.io._source import file_stem, is_inline_text, load_text
 from dao_engine.io.atomic import write_text_atomic
+from dao_engine.io.readback import check_readback
 
 __all__ = ["read_poscar", "write_poscar", "poscar_text"]
 
@@ -55,16 +56,24 @@ def read_poscar(source: str | Path) -> Crystal:
 
 
 def poscar_text(crystal: Crystal, comment: str | None = None) -> str:
-    """POSCAR text (VASP 5, Direct coordinates, scale 1.0).
+    """POSCAR text (VASP 5, Direct coordinates, scale 1.0), proven to read back.
 
     Atoms are grouped by element in order of first appearance, as VASP requires, so the atom
-    order changes when the crystal lists elements interleaved.
+    order changes when the crystal lists elements interleaved. The text is read back with
+    :func:`read_poscar` and compared with the (grouped) crystal; WriteBackError if it differs.
     """
     order = _grouped_order(crystal.species)
-    species = crystal.species[order]
+    grouped = Crystal(crystal.lattice, crystal.frac[order], crystal.species[order], crystal.label)
+    text = _text(grouped, comment)
+    check_readback(lambda: [read_poscar(text)], [grouped], "POSCAR")
+    return text
+
+
+def _text(crystal: Crystal, comment: str | None) -> str:
+    """The POSCAR lines of a crystal whose atoms are already grouped by element."""
     symbols: list[str] = []
     counts: list[int] = []
-    for z in species:
+    for z in crystal.species:
         symbol = element_symbol(int(z))
         if symbols and symbols[-1] == symbol:
             counts[-1] += 1
@@ -76,12 +85,14 @@ def poscar_text(crystal: Crystal, comment: str | None = None) -> str:
     out += ["  " + " ".join(f"{x:20.14f}" for x in row) for row in crystal.lattice]
     out += ["  " + " ".join(f"{s:>4}" for s in symbols), "  " + " ".join(f"{n:>4}" for n in counts)]
     out.append("Direct")
-    out += ["  " + " ".join(f"{x:18.14f}" for x in row) for row in crystal.frac[order]]
+    out += ["  " + " ".join(f"{x:18.14f}" for x in row) for row in crystal.frac]
     return "\n".join(out) + "\n"
 
 
 def write_poscar(crystal: Crystal, path: str | Path, comment: str | None = None) -> str:
-    """Write :func:`poscar_text` to ``path`` (UTF-8, atomically: temp file + rename; OSError on failure) and return the text."""
+    """Write :func:`poscar_text` to ``path`` (UTF-8, atomically: temp file + rename) and return
+    the text. WriteBackError (nothing written) when the text would not read back as ``crystal``;
+    OSError when the file cannot be written."""
     text = poscar_text(crystal, comment)
     write_text_atomic(path, text)
     return text

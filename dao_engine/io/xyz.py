@@ -27,12 +27,14 @@ from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import StructureParseError
 from dao_engine.io._source import file_stem, is_inline_text, load_text
 from dao_engine.io.atomic import write_text_atomic
+from dao_engine.io.readback import check_readback
 
 __all__ = ["read_xyz", "write_xyz", "xyz_text"]
 
 _PAIR = re.compile(r"""\s*([^\s="]+|"[^"]*")\s*(?:=\s*("(?:[^"\\]|\\.)*"|\S+))?""")
 _RESERVED = {"lattice", "properties", "pbc", "label"}
 _KEY = re.compile(r"^[A-Za-z_][\w.\-]*$")
+_ESCAPED = re.compile(r'\\(["\\])')  # \" and \\ inside a quoted value
 
 
 def read_xyz(source: str | Path) -> list[Crystal]:
@@ -64,14 +66,20 @@ def xyz_text(crystals: Crystal | Sequence[Crystal]) -> str:
     """Extended-XYZ text, one frame per crystal (positions Cartesian in Å, 10 decimals).
 
     Scalar properties (numbers, bools, strings) go to the comment line; other values and keys
-    that are not identifiers are not written.
+    that are not identifiers are not written. The text is read back with :func:`read_xyz` and
+    compared with ``crystals`` (species, lattice, positions); WriteBackError if it differs.
     """
     frames = [crystals] if isinstance(crystals, Crystal) else list(crystals)
-    return "".join(_frame_text(crystal) for crystal in frames)
+    text = "".join(_frame_text(crystal) for crystal in frames)
+    if frames:
+        check_readback(lambda: read_xyz(text), frames, "XYZ")
+    return text
 
 
 def write_xyz(crystals: Crystal | Sequence[Crystal], path: str | Path) -> str:
-    """Write :func:`xyz_text` to ``path`` (UTF-8, atomically: temp file + rename; OSError on failure) and return the text."""
+    """Write :func:`xyz_text` to ``path`` (UTF-8, atomically: temp file + rename) and return
+    the text. WriteBackError (nothing written) when the text would not read back as the
+    crystals; OSError when the file cannot be written."""
     text = xyz_text(crystals)
     write_text_atomic(path, text)
     return text
@@ -143,7 +151,7 @@ def _parse_info(line: str) -> dict[str, str]:
                 info[key] = "T"
             continue
         if value.startswith('"') and value.endswith('"') and len(value) >= 2:
-            value = value[1:-1].replace('\\"', '"')
+            value = _ESCAPED.sub(r"\1", value[1:-1])
         info[lower if lower in _RESERVED else key] = value
     return info
 
@@ -213,4 +221,7 @@ def _scalar(value: str) -> Any:
 
 
 def _quote(value: str) -> str:
-    return '"' + value.replace('"', '\\"').replace("\n", " ") + '"'
+    """``value`` in double quotes on one line (every kind of line break becomes a space), with
+    ``\\`` and ``"`` escaped as the reader expects."""
+    one_line = " ".join(value.splitlines())
+    return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dao_engine.io.atomic import write_text_atomic
 from dao_engine.known.library import ATTRIBUTION, LIBRARY_PATH, fit_element_volumes
 
 VOLUMES_PATH = Path(__file__).resolve().parents[1] / "data" / "element_volumes.json"
@@ -52,10 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m dao_engine.jobs.build_library",
         "seconds": round(time.perf_counter() - started, 1),
     }
-    args.out.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
+    write_text_atomic(args.out.with_suffix(".json"), json.dumps(card, indent=2) + "\n")
     volumes = {str(z): round(v, 3) for z, v in sorted(fit_element_volumes(library).items())}
     source = f"least-squares fit V_cell = sum n_e v_e over the {len(library)} crystals of {args.out.name}"
-    VOLUMES_PATH.write_text(json.dumps({"source": source, "unit": "A^3/atom", "volumes": volumes}, indent=1) + "\n")
+    write_text_atomic(
+        VOLUMES_PATH,
+        json.dumps({"source": source, "unit": "A^3/atom", "volumes": volumes}, indent=1) + "\n",
+    )
     print(f"{len(library)} crystals, {card['bytes'] / 1e6:.1f} MB -> {args.out}")
     return 0
 

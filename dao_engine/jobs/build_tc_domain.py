@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dao_engine.io.atomic import write_text_atomic
+
 OUT = Path(__file__).resolve().parents[1] / "superconductors" / "tc_domain.json"
 
 
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         "centroids": [[round(float(v), 4) for v in row] for row in centroids],
         "quantiles": [round(float(np.percentile(train, p)), 4) for p in range(101)],
     }
-    args.out.write_text(json.dumps(payload, separators=(",", ":")))
+    write_text_atomic(args.out, json.dumps(payload, separators=(",", ":")))
     print(f"{len(z)} structures, k={args.k}: 95th percentile {payload['quantiles'][95]} -> {args.out}")
     return 0
 

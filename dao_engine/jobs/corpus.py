@@ -17,6 +17,7 @@ import numpy as np
 
 from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.datasets.settings import cache_dir
+from dao_engine.io.atomic import write_text_atomic
 
 DEFAULT_SOURCES = (
     "mp_20/val",
@@ -123,7 +124,7 @@ def build_corpus(
         "summary": report.summary(),
     }
     corpus.save_npz(cached)
-    info_path.write_text(json.dumps(info, indent=2) + "\n")
+    write_text_atomic(info_path, json.dumps(info, indent=2) + "\n")
     return corpus, info
 
 

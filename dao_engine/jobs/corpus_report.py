@@ -16,6 +16,7 @@ import numpy as np
 
 from dao_engine.crystal.elements import element_symbol
 from dao_engine.datasets.arrays import CrystalArrays
+from dao_engine.io.atomic import write_text_atomic
 from dao_engine.jobs.corpus import CORPORA, FULL_SOURCES, named_corpus
 
 #: what issue 4 asks the general corpus to hold, and the registered names that cover it
@@ -158,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpus, info = named_corpus(args.corpus, args.processes)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report_text(corpus, info, args.corpus))
+    write_text_atomic(out, report_text(corpus, info, args.corpus))
     print(f"wrote {out}: {len(corpus):,} crystals")
     return 0
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from dao_engine.io.atomic import atomic_open, write_text_atomic
 from dao_engine.jobs.long_train import DEFAULT_CURVE
 from dao_engine.training.curve import LearningCurve
 
@@ -69,7 +70,8 @@ def plot(rows: Sequence[dict[str, Any]], path: Path) -> None:
     match_ax.set_title(f"{n} MP-20 val crystals held out of the corpus", fontsize=10)
     match_ax.grid(alpha=0.3)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    with atomic_open(path) as handle:  # a failed write keeps the old plot whole
+        fig.savefig(handle, format="png", dpi=110)
     plt.close(fig)
 
 
@@ -111,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.sizes:
         curves = {p.stem: LearningCurve(p).rows() for p in sorted(Path(args.sizes).glob("*.jsonl"))}
         out = Path(args.out).with_suffix(".md")
-        out.write_text(size_table(curves))
+        write_text_atomic(out, size_table(curves))
         print(f"wrote {out}")
         return 0
     rows = LearningCurve(args.curve).rows()
@@ -120,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     out = Path(args.out)
     plot(rows, out.with_suffix(".png"))
-    out.with_suffix(".md").write_text(markdown(rows, out.with_suffix(".png").name))
+    write_text_atomic(out.with_suffix(".md"), markdown(rows, out.with_suffix(".png").name))
     print(f"wrote {out.with_suffix('.png')} and {out.with_suffix('.md')}")
     return 0
 

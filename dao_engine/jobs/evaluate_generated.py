@@ -23,6 +23,7 @@ import numpy as np
 from dao_engine.crystal.structure import Crystal
 from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.errors import DaoError, DatasetError
+from dao_engine.io.atomic import write_text_atomic
 from dao_engine.model_card import git_commit
 
 
@@ -155,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = f"{record['model']}_{record['dataset']}.json"
     out = Path(args.out) if args.out else Path("benchmarks") / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(out, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     k = record["shots"]
     print(
         f"{record['model']} on {record['dataset']} ({record['test_structures']} test crystals): "

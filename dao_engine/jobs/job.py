@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,16 @@ import torch
 from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.errors import CheckpointError, ConfigError, DatasetError
 from dao_engine.jobs.outputs import JobLog, check_checkpoint_size, write_checkpoints
-from dao_engine.jobs.sample_phase import SampleSettings, protocol_step_lr, sample_test_split
+from dao_engine.jobs.sample_phase import SampleSettings, sample_test_split
 from dao_engine.jobs.train_phase import ModelSettings, build_trainer, train_until
 from dao_engine.model_card import git_commit, hardware_name
 from dao_engine.models.loading import LoadedModel, resolve_device
+from dao_engine.sampling.settings import (
+    DEFAULT_STEP_LR,
+    SamplingSettings,
+    protocol_step_lr,
+    sampling_fields,
+)
 from dao_engine.training.config import TrainConfig
 from dao_engine.training.distributed import DistContext, close_distributed, init_distributed
 
@@ -52,8 +58,8 @@ class JobSettings:
     checkpoint_every: int = 2000
     compile: str = "auto"
     shots: tuple[int, ...] = (1,)
-    steps: int = 1000
-    step_lr: float | None = None
+    #: how to sample (``step_lr`` None = the protocol's); ``seed`` below seeds the training
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
     sample_batch: int = 2048
     limit: int | None = None
     subset_seed: int = 0
@@ -157,7 +163,7 @@ def _run(s: JobSettings, ctx: DistContext) -> dict[str, Any]:
     )
     meta = {"data": manifest.get("train_sources", family), "command": s.command}
     meta.update(
-        commit=git_commit(), hardware=log.data["hardware"], step_lr=protocol_step_lr(family, 1)
+        commit=git_commit(), hardware=log.data["hardware"], step_lr=_protocol_step_lr(family, 1)
     )
     trainer = build_trainer(
         train_arrays, model, _train_config(s), device, ctx, resume, meta, s.total_steps
@@ -192,12 +198,13 @@ def _sample_passes(
     subset, note = test_subset(test, s.limit, s.subset_seed)
     passes = []
     for shots in s.shots:
+        step_lr = s.sampling.step_lr
+        if step_lr is None:
+            step_lr = _protocol_step_lr(family, shots)
         settings = SampleSettings(
+            **{**sampling_fields(s.sampling), "step_lr": step_lr},
             shots=shots,
-            steps=s.steps,
-            step_lr=s.step_lr if s.step_lr is not None else protocol_step_lr(family, shots),
             batch_size=s.sample_batch,
-            seed=s.seed,
             deadline=s.deadline - SAVE_MARGIN_S,
             compile=s.compile in ("auto", "on"),
         )
@@ -213,6 +220,12 @@ def _sample_passes(
         path = generated.save_npz(s.out / f"generated_{shots}shot.npz")
         passes.append({**summary, "file": path.name, "subset": note})
         log.update(sampling=passes)
+
+
+def _protocol_step_lr(family: str, shots: int) -> float:
+    """The CSP protocol's corrector scale for the dataset family (1e-5 when it has none)."""
+    step_lr = protocol_step_lr(family, shots)
+    return DEFAULT_STEP_LR if step_lr is None else step_lr
 
 
 def _rows_of(test: CrystalArrays, subset: CrystalArrays) -> list[int]:

@@ -15,6 +15,7 @@ validation slice (MP-20 val, held out of the corpus; never the test split).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -50,6 +51,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     new.add_argument("--warmup", type=int, default=500)
     new.add_argument("--energy-weight", type=float, default=1.0)
     new.add_argument("--seed", type=int, default=0)
+    cyc = p.add_argument_group("a new schedule cycle once the resumed one has finished")
+    cyc.add_argument(
+        "--new-cycle",
+        type=int,
+        default=None,
+        metavar="STEPS",
+        help="when the checkpoint's schedule is done, warm up again to --cycle-lr and decay by "
+        "cosine over STEPS more steps (weights, optimiser moments, EMA and data order continue)",
+    )
+    cyc.add_argument("--cycle-lr", type=float, default=3e-4, help="peak rate of the new cycle")
     ev = p.add_argument_group("measurements")
     ev.add_argument("--eval-minutes", type=float, default=10.0, help="validation loss every …")
     ev.add_argument("--match-minutes", type=float, default=45.0, help="1-shot match every …")
@@ -62,12 +73,18 @@ class StopFlag:
 
     def __init__(self) -> None:
         self.reason: str | None = None
+        self._pid = os.getpid()
 
     def install(self) -> None:
+        self._pid = os.getpid()
         signal.signal(signal.SIGTERM, self._handle)
         signal.signal(signal.SIGINT, self._handle)
 
     def _handle(self, signum: int, frame: object) -> None:
+        if os.getpid() != self._pid:  # a forked worker (corpus building) told to stop: stop
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         if self.reason is not None and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.reason = signal.Signals(signum).name

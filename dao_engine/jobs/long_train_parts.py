@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ class LongRun:
         ctx = DistContext(device=self.device)
         self.ctx = ctx
         self.trainer = build_trainer(corpus, model, config, self.device, ctx, resume, metadata)
+        self._maybe_new_cycle()
         self.val_set = self._validation_set()
         self.start_step = self.trainer.step
         self.run_started = time.monotonic()
@@ -92,6 +94,22 @@ class LongRun:
             f"train-long: {state} at step {self.trainer.step}/{self.trainer.config.total_steps} "
             f"on {len(corpus)} crystals, {self.device}, {torch.get_num_threads()} thread(s); "
             f"checkpoint {self.checkpoint}",
+            flush=True,
+        )
+
+    def _maybe_new_cycle(self) -> None:
+        """With ``--new-cycle N`` and a finished schedule: a new warm-up + cosine cycle of N
+        steps from here, written into the checkpoint's config so a resume keeps it."""
+        a, cfg, step = self.args, self.trainer.config, self.trainer.step
+        if not getattr(a, "new_cycle", None) or step < cfg.total_steps:
+            return
+        self.trainer.config = replace(
+            cfg, cycle_start=step, total_steps=step + a.new_cycle, lr=a.cycle_lr,
+            warmup_steps=a.warmup,
+        )
+        print(
+            f"train-long: new cycle from step {step} to {step + a.new_cycle}, peak lr "
+            f"{a.cycle_lr:g} after {a.warmup} warm-up steps",
             flush=True,
         )
 

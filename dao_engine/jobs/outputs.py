@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from dao_engine.errors import ConfigError
+from dao_engine.io.atomic import write_text_atomic
 from dao_engine.io.checkpoint import inference_payload, save_checkpoint
 from dao_engine.training.loop import Trainer
 
@@ -33,9 +33,8 @@ class JobLog:
         if not self.enabled:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self.data, indent=2, ensure_ascii=False, default=str) + "\n")
-        os.replace(tmp, self.path)
+        text = json.dumps(self.data, indent=2, ensure_ascii=False, default=str) + "\n"
+        write_text_atomic(self.path, text)  # unique temporary name, fsync, rename
 
 
 def check_checkpoint_size(model: torch.nn.Module, allow_large: bool = False) -> int:

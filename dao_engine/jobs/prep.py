@@ -21,6 +21,7 @@ import numpy as np
 
 from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.errors import DaoError
+from dao_engine.io.atomic import write_text_atomic
 from dao_engine.jobs.corpus import CORPORA, named_corpus
 
 #: (train sources, test split, max atoms) of each standard model folder
@@ -41,7 +42,7 @@ def _write(
         arrays.save_npz(folder / f"{split}.npz")
         manifest[f"{split}_structures"] = len(arrays)
         manifest[f"{split}_fingerprint"] = arrays.fingerprint()
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_text_atomic(folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
 
 

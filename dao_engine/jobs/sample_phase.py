@@ -11,39 +11,29 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import torch
 
-from dao_engine.crystal.batch import CrystalBatch
 from dao_engine.datasets.arrays import CrystalArrays
+from dao_engine.models.energy_head import energy_model_for
 from dao_engine.models.loading import LoadedModel
-from dao_engine.sampling import PCSampler, SamplerConfig, model_denoiser
-from dao_engine.training.energy import EnergyNormalisation
-
-#: Langevin corrector scale per dataset family (DiffCSP; as ``dao evaluate``); carbon_24 1-shot 5e-6
-STEP_LR = {"perov_5": 5e-7, "carbon_24": 5e-7, "mp_20": 1e-5, "mpts_52": 1e-5}
-
-
-def protocol_step_lr(family: str, shots: int) -> float:
-    """The corrector scale the CSP protocol uses for a dataset family (1e-5 when unknown)."""
-    if family == "carbon_24" and shots == 1:
-        return 5e-6
-    return STEP_LR.get(family, 1e-5)
+from dao_engine.sampling.run import SampledBatch, sample_batch, sampler_config
+from dao_engine.sampling.settings import SamplingSettings, sampling_fields
 
 
 @dataclass(frozen=True)
-class SampleSettings:
-    """``shots`` per test crystal, ``steps`` reverse steps, ``batch_size`` structures per padded
-    batch; ``deadline`` (``time.monotonic`` s, None = none): no new batch starts after it."""
+class SampleSettings(SamplingSettings):
+    """``shots`` per test crystal, ``batch_size`` structures per padded batch; ``deadline``
+    (``time.monotonic`` s, None = none): no new batch starts after it; ``compile``: sample
+    with ``torch.compile`` on CUDA. The sampling fields (steps, step_lr, guidance, ...;
+    keywords only) are :class:`SamplingSettings`'; ``step_lr`` None = the model's value (the
+    job passes the protocol's)."""
 
     shots: int = 1
-    steps: int = 1000
-    step_lr: float = 1e-5
     batch_size: int = 1024
-    seed: int = 0
     deadline: float | None = None
     compile: bool = False
 
@@ -66,31 +56,18 @@ def _species_batch(test: CrystalArrays, rows: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(species)
 
 
-def _energies(loaded: LoadedModel, batch: CrystalBatch, autocast: bool) -> torch.Tensor | None:
-    """Normalised energy (B,) at t = 0 from a DAO-P energy head, else None."""
-    if loaded.model.energy_head is None or not loaded.energy_normalisation:
-        return None
-    t0 = torch.zeros(batch.batch_size, dtype=torch.long, device=batch.device)
-    with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
-        out = loaded.model(batch.lattice, batch.frac, batch.species, t0).energy
-    return None if out is None else out.float()
-
-
 def sample_test_split(
     loaded: LoadedModel, test: CrystalArrays, settings: SampleSettings
 ) -> tuple[CrystalArrays, dict[str, Any]]:
     """Sample ``settings.shots`` structures per test crystal; returns them and a JSON summary
     (structures, wall seconds, structures/s, which test rows are complete)."""
     device = loaded.device
-    cuda = device.type == "cuda"
-    net: torch.nn.Module = loaded.model
-    if cuda and settings.compile:
-        net = torch.compile(net, dynamic=True)  # type: ignore[assignment]
-    config = SamplerConfig(steps=settings.steps, step_lr=settings.step_lr)
-    sampler = PCSampler(loaded.diffusion, model_denoiser(net, autocast=cuda), config)
+    network = _network(loaded, settings.compile)
+    sampling = settings.sampling_settings()
+    energy = energy_model_for(loaded, sampling.guidance)
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     jobs = _jobs(test, settings.shots)
-    pieces: list[tuple[np.ndarray, torch.Tensor, torch.Tensor, torch.Tensor, Any]] = []
+    pieces: list[tuple[np.ndarray, SampledBatch]] = []
     started, stopped_early = time.monotonic(), False
     for start in range(0, len(jobs), settings.batch_size):
         if settings.deadline is not None and time.monotonic() >= settings.deadline:
@@ -98,20 +75,15 @@ def sample_test_split(
             break
         chunk = jobs[start : start + settings.batch_size]
         species = _species_batch(test, chunk[:, 0]).to(device)
-        with torch.no_grad():
-            out = sampler.sample(species, generator)
-        energy = _energies(loaded, out, cuda)
-        pieces.append((chunk, out.lattice.cpu(), out.frac.cpu(), species.cpu(), energy))
+        sampled = sample_batch(loaded, species, sampling, generator, energy, None, network)
+        pieces.append((chunk, replace(sampled, batch=sampled.batch.to("cpu"))))
     wall = time.monotonic() - started
-    norm = EnergyNormalisation.from_dict(loaded.energy_normalisation)
-    generated = _pack(test, pieces, norm)
+    generated = _pack(test, pieces)
     done = _complete_rows(test, generated, settings.shots)
     summary = {
         "shots": settings.shots,
-        "steps": settings.steps,
-        "step_lr": settings.step_lr,
+        **sampling_fields(sampler_config(loaded, sampling)),  # steps, step_lr (resolved), seed, ...
         "batch_size": settings.batch_size,
-        "seed": settings.seed,
         "structures": len(generated),
         "test_structures": len(test),
         "complete_test_structures": int(done.sum()),
@@ -123,24 +95,29 @@ def sample_test_split(
     return generated, summary
 
 
-def _pack(
-    test: CrystalArrays, pieces: list[Any], norm: EnergyNormalisation | None
-) -> CrystalArrays:
+def _network(loaded: LoadedModel, compile_on_cuda: bool) -> torch.nn.Module:
+    """The denoising network: ``loaded.model``, or its ``torch.compile`` d copy on CUDA."""
+    if compile_on_cuda and loaded.device.type == "cuda":
+        return torch.compile(loaded.model, dynamic=True)  # type: ignore[return-value]
+    return loaded.model
+
+
+def _pack(test: CrystalArrays, pieces: list[tuple[np.ndarray, SampledBatch]]) -> CrystalArrays:
     """Unpad the sampled batches into one CrystalArrays (see the module docstring)."""
     if not pieces:
         return CrystalArrays.empty(("ref_index", "shot"))
     lattices, fracs, species_rows, rows, shots, energies = [], [], [], [], [], []
-    for chunk, lattice, frac, species, energy in pieces:
-        mask = (species > 0).numpy()
-        lattices.append(lattice.numpy())
-        fracs.append(frac.numpy()[mask])
-        species_rows.append(species.numpy()[mask])
+    for chunk, sampled in pieces:
+        batch = sampled.batch
+        species = batch.species.cpu().numpy()
+        mask = species > 0
+        lattices.append(batch.lattice.cpu().numpy())
+        fracs.append(batch.frac.cpu().numpy()[mask])
+        species_rows.append(species[mask])
         rows.append(chunk[:, 0])
         shots.append(chunk[:, 1])
-        if energy is None or norm is None:
-            energies.append(np.full(len(chunk), np.nan))
-        else:
-            energies.append(np.asarray(norm.to_physical(energy.cpu().double().numpy())))
+        missing = np.full(len(chunk), np.nan)
+        energies.append(missing if sampled.energies is None else sampled.energies)
     row = np.concatenate(rows)
     shot = np.concatenate(shots)
     return CrystalArrays(

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from dao_engine.io.atomic import write_text_atomic
 from dao_engine.io.checkpoint import inference_payload, load_checkpoint, save_checkpoint
 from dao_engine.model_card import write_card
 from dao_engine.prediction import MANIFEST_NAME, MODELS_DIR
@@ -46,10 +47,16 @@ def _round(value: Any) -> Any:
     return round(value, 4) if isinstance(value, float) else value
 
 
-def metrics_from_curve(path: Path) -> dict[str, str]:
+def metrics_from_curve(path: Path, upto_step: int) -> dict[str, str]:
+    """The last validation-slice match of the curve taken at or before ``upto_step`` (the
+    shipped checkpoint's step: a later row measured other weights)."""
     from dao_engine.training.curve import LearningCurve
 
-    matched = [r for r in LearningCurve(path).rows() if r.get("val_match_1shot") is not None]
+    matched = [
+        r
+        for r in LearningCurve(path).rows()
+        if r.get("val_match_1shot") is not None and r["step"] <= upto_step
+    ]
     if not matched:
         return {}
     r = matched[-1]
@@ -79,7 +86,7 @@ def ship(
     for path in results:
         metrics.update(metrics_from_record(path))
     if curve is not None:
-        metrics.update(metrics_from_curve(curve))
+        metrics.update(metrics_from_curve(curve, int(ckpt.get("step", 0))))
     card = write_card(target, metrics=metrics, notes=notes)
     if card_only:
         return target
@@ -90,7 +97,7 @@ def ship(
         "kind": ckpt["kind"],
         "card": card.name,
     }
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=2) + "\n")
     return target
 
 

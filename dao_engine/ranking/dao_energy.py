@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
-
 from dao_engine.crystal.batch import CrystalBatch
 from dao_engine.crystal.structure import Crystal
 from dao_engine.ranking.sources import SourcedCandidate
@@ -34,14 +32,16 @@ def dao_energies(
     return values
 
 
-def predict_energies(crystals: Sequence[Crystal], checkpoint: str | None = None) -> list[float | None]:
+def predict_energies(
+    crystals: Sequence[Crystal], checkpoint: str | None = None
+) -> list[float | None]:
     """DAO-P predicted energy per atom (eV/atom) of each crystal; None where it cannot."""
+    from dao_engine.models.energy_head import EnergyModel
     from dao_engine.prediction import get_model
-    from dao_engine.training.energy import EnergyNormalisation
 
     loaded = get_model(checkpoint, "cpu")
-    norm = EnergyNormalisation.from_dict(loaded.energy_normalisation)
-    if loaded.kind != "dao-p" or loaded.model.energy_head is None or norm is None:
+    energy = EnergyModel.of(loaded)
+    if energy is None:
         return [None] * len(crystals)
     out: list[float | None] = []
     for crystal in crystals:
@@ -49,8 +49,5 @@ def predict_energies(crystals: Sequence[Crystal], checkpoint: str | None = None)
             out.append(None)
             continue
         batch = CrystalBatch.from_crystals([crystal]).to(loaded.device)
-        t0 = torch.zeros(1, dtype=torch.long, device=loaded.device)
-        with torch.no_grad():
-            value = loaded.model(batch.lattice, batch.frac, batch.species, t0).energy
-        out.append(float(norm.to_physical(float(value.float().cpu()[0]))))
+        out.append(float(energy.final_energies(batch)[0]))
     return out

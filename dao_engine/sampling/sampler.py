@@ -21,6 +21,7 @@ from dao_engine.diffusion.joint import JointDiffusion
 from dao_engine.diffusion.wrapped_normal import wrap
 from dao_engine.errors import CancelledError, ConfigError
 from dao_engine.events import SampleStep, StopCheck
+from dao_engine.sampling.settings import DEFAULT_STEP_LR, SamplingSettings
 
 #: (lattice (B,3,3), frac (B,N,3), species (B,N), t (B,)) → (ε̂_L (B,3,3), ε̂_F (B,N,3), energy (B,) or None).
 Denoiser = Callable[
@@ -31,37 +32,18 @@ Denoiser = Callable[
 EnergyFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-@dataclass(frozen=True)
-class SamplerConfig:
-    """Sampling settings.
+@dataclass(frozen=True, kw_only=True)
+class SamplerConfig(SamplingSettings):
+    """:class:`SamplingSettings` with ``step_lr`` resolved to a number: what the sampler runs.
 
-    steps: number of reverse steps (≤ T; fewer steps use an evenly spaced sub-sequence).
-    step_lr: Langevin corrector scale γ (MP-20 1e-5, perov_5 5e-7, carbon_24 5e-6 / 5e-7).
-    corrector_rule: "diffcsp" d = γ(σ_p/σ_1)², or "paper" d = γ σ_p/σ_1 (as printed in Alg. 1).
-    guidance: energy-guidance strength s (0 = unguided).
     clip_lattice: clamp the lattice's predicted clean value x̂₀ = (L − √(1−ᾱ) ε̂_L)/√ᾱ to a
         physical range before the DDPM update (x₀ clipping, as DDPM does for images). Without
         clipping the update is the same; with it, the ×1/√α amplification of ε̂_L errors at the
         first steps (β → 0.9999 near T) cannot blow a cell up to 10⁸ Å³.
+    ``seed`` and ``keep_every`` are not read here (the caller owns the generator and frames).
     """
 
-    steps: int = 1000
-    step_lr: float = 1e-5
-    corrector_rule: str = "diffcsp"
-    guidance: float = 0.0
-    clip_lattice: bool = True
-
-    def __post_init__(self) -> None:
-        if self.steps < 1:
-            raise ConfigError(f"steps must be ≥ 1, got {self.steps}")
-        if self.step_lr < 0:
-            raise ConfigError(f"step_lr must be ≥ 0, got {self.step_lr}")
-        if self.corrector_rule not in ("diffcsp", "paper"):
-            raise ConfigError(
-                f"corrector_rule must be 'diffcsp' or 'paper', got {self.corrector_rule!r}"
-            )
-        if self.guidance < 0:
-            raise ConfigError(f"guidance strength must be ≥ 0, got {self.guidance}")
+    step_lr: float = DEFAULT_STEP_LR
 
 
 def model_denoiser(model: torch.nn.Module, autocast: bool = False) -> Denoiser:

@@ -22,6 +22,7 @@ import torch
 
 from dao_engine.crystal.structure import Crystal
 from dao_engine.errors import CheckpointError
+from dao_engine.io.atomic import atomic_open
 from dao_engine.models.loading import LoadedModel, load_model
 from dao_engine.superconductors.features import crystal_features
 from dao_engine.superconductors.head import HeadConfig, TcHead, predict_head
@@ -94,7 +95,8 @@ def save_ensemble(
         "heads": [{k: v.detach().cpu() for k, v in h.state_dict().items()} for h in heads],
         "metadata": metadata,
     }
-    torch.save(payload, path)
+    with atomic_open(path) as handle:  # a failed write keeps the old ensemble whole
+        torch.save(payload, handle)
     return path
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from dao_engine.io.atomic import write_text_atomic
+from dao_engine.io.atomic import atomic_open, write_text_atomic
 from dao_engine.superconductors.crossval import CrossValidation
 from dao_engine.superconductors.data import CASE_STUDY_TC
 from dao_engine.superconductors.ensemble import TcPrediction
@@ -148,6 +148,9 @@ def plot_parity(result: StudyResult, path: Path) -> Path:
         axes[1].legend(loc="upper left", fontsize=8, title="case studies (never trained on)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        with atomic_open(path) as handle:  # a failed write keeps the old plot whole
+            fig.savefig(handle, format=path.suffix.lstrip(".") or "png", dpi=110)
+    finally:
+        plt.close(fig)
     return path

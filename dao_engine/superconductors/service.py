@@ -20,6 +20,7 @@ from dao_engine.prediction import (
     predict,
     verify_if_shipped,
 )
+from dao_engine.sampling.settings import DEFAULT_STEPS
 from dao_engine.superconductors.ensemble import (
     TcEnsemble,
     TcPrediction,
@@ -84,7 +85,7 @@ class FormulaTc:
 def predict_tc_for_formula(
     formula: str,
     shots: int = 5,
-    steps: int = 1000,
+    steps: int = DEFAULT_STEPS,
     seed: int = 0,
     generator: str | Path | None = None,
     tc_model: str | Path | None = None,

@@ -14,6 +14,7 @@ from dao_engine.crystal.structure import Crystal
 from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.models.loading import LoadedModel
 from dao_engine.sampling.sampler import SamplerConfig
+from dao_engine.sampling.settings import DEFAULT_STEPS
 from dao_engine.superconductors.crossval import CrossValidation, cross_validate
 from dao_engine.superconductors.data import CompositionEntry
 from dao_engine.superconductors.ensemble import TcEnsemble, TcPrediction
@@ -34,7 +35,7 @@ class StudyConfig:
     """steps: reverse-diffusion steps for every sample; shots: case-study samples each;
     step_lr: corrector scale; k: folds; seed: folds, heads and sampling."""
 
-    steps: int = 1000
+    steps: int = DEFAULT_STEPS
     shots: int = 20
     step_lr: float = 1e-5
     k: int = 5

@@ -15,6 +15,8 @@ class TrainConfig:
     batch_size: crystals per optimiser step. total_steps: optimiser steps of the whole schedule.
     bf16 / compile: used on CUDA only ("auto" = on when CUDA is available).
     energy_weight: weight of the intermediate-energy loss (DAO-P; 0 for DAO-G).
+    cycle_start: the step where the current schedule cycle (warm-up, then cosine to
+    ``total_steps``) begins: 0 for the first; a new cycle starts where a finished one ended.
     """
 
     lr: float = 1e-3
@@ -31,6 +33,7 @@ class TrainConfig:
     bf16: str = "auto"
     compile: str = "off"
     energy_weight: float = 0.0
+    cycle_start: int = 0
 
     def __post_init__(self) -> None:
         checks = {
@@ -47,6 +50,7 @@ class TrainConfig:
             "bf16": self.bf16 in ("auto", "on", "off"),
             "compile": self.compile in ("auto", "on", "off"),
             "energy_weight": self.energy_weight >= 0,
+            "cycle_start": 0 <= self.cycle_start < self.total_steps,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:

@@ -29,10 +29,12 @@ def epoch_seed(seed: int, epoch: int) -> int:
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
-    """Linear warm-up to ``lr`` over ``warmup_steps``, then cosine decay to ``lr·min_lr_ratio``."""
+    """Linear warm-up to ``lr`` over ``warmup_steps``, then cosine decay to ``lr·min_lr_ratio``
+    at ``total_steps``; both counted from ``cycle_start`` (the step where this cycle began)."""
+    step = step - config.cycle_start
     if step < config.warmup_steps:
         return config.lr * (step + 1) / config.warmup_steps
-    span = max(1, config.total_steps - config.warmup_steps)
+    span = max(1, config.total_steps - config.cycle_start - config.warmup_steps)
     progress = min(1.0, (step - config.warmup_steps) / span)
     floor = config.lr * config.min_lr_ratio
     return floor + (config.lr - floor) * 0.5 * (1 + math.cos(math.pi * progress))

@@ -16,7 +16,9 @@ measured (pyvista picking needs this real render). ``measurement`` saves only
 ``measurement.png`` (rock salt, Na–Cl distance picked by clicks); ``tc`` saves only
 ``tc_panel.png`` (Nb3Sn candidates with the T_c column and tab; see render_tc.py);
 ``relax_rank`` saves only ``relax_rank_nacl.png`` (NaCl samples + known structures + templates
-relaxed with CHGNet and ranked into polymorphs). The other modes switch relax-and-rank off.
+relaxed with CHGNet and ranked into polymorphs); ``layout`` saves one PNG per step of a session
+(see render_layout.py) and prints the window's width after each. ``--size WxH`` sets the
+window size (default 1560x960). The other modes switch relax-and-rank off.
 """
 
 from __future__ import annotations
@@ -52,12 +54,15 @@ def settle(ms: int = 400) -> None:
     loop.exec()
 
 
-def make_window(workdir: Path, checkpoint: str):
+WINDOW_SIZE = (1560, 960)
+
+
+def make_window(workdir: Path, checkpoint: str, size: tuple[int, int] | None = None):
     from dao_app.main_window import MainWindow
     from dao_app.settings import AppSettings
 
     window = MainWindow(AppSettings(workdir / "s.ini", workdir / "data"), interactive=False)
-    window.resize(1560, 960)
+    window.resize(*(size or WINDOW_SIZE))
     window.move(0, 0)
     window.show()
     window.form.rank_group.setChecked(False)  # the plain sampling (see relax_rank_shot)
@@ -289,12 +294,15 @@ def screenshots(checkpoint: str, workdir: Path, out: Path) -> list[str]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "mode", choices=["check", "screenshots", "measurement", "tc", "relax_rank"]
+        "mode", choices=["check", "screenshots", "measurement", "tc", "relax_rank", "layout"]
     )
+    parser.add_argument("--size", default="1560x960", help="window size WxH, e.g. 1024x700")
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--formula", default="NaCl", help="relax_rank mode: the composition")
     args = parser.parse_args(argv)
+    global WINDOW_SIZE
+    WINDOW_SIZE = tuple(int(v) for v in args.size.lower().split("x"))  # type: ignore[assignment]
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("DAO Studio test")
     with tempfile.TemporaryDirectory() as tmp:
@@ -308,6 +316,13 @@ def main(argv: list[str]) -> int:
         elif args.mode == "relax_rank":
             Path(args.out).mkdir(parents=True, exist_ok=True)
             print(json.dumps([relax_rank_shot(args.checkpoint, Path(tmp), Path(args.out), args.formula)]))
+        elif args.mode == "layout":
+            from tests.app.render_layout import layout_shots
+
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            print(json.dumps(layout_shots(make_window, wait_for, settle, grab_window,
+                                          args.checkpoint, Path(tmp), Path(args.out),
+                                          WINDOW_SIZE)))  # fmt: skip
         elif args.mode == "tc":
             from tests.app.render_tc import tc_shot
 

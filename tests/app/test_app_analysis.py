@@ -51,6 +51,12 @@ def test_lattice_tab_shows_rock_salt_and_switches_to_the_primitive_cell(qtbot, w
     assert not window.errors.history
 
 
+def _xrd_lines(qtbot, window, count: int):
+    """The XRD plot's curves once ``count`` of them are drawn (patterns arrive from a thread)."""
+    qtbot.waitUntil(lambda: len(window.xrd.axes.get_lines()) == count, timeout=60000)
+    return window.xrd.axes.get_lines()
+
+
 def test_xrd_tab_draws_the_candidate_over_the_reference(qtbot, window, nacl_cif, tmp_path):
     cscl_path = api.write_structure(cscl(), tmp_path / "CsCl.cif")
     uids = _import(qtbot, window, [cscl_path, nacl_cif])
@@ -59,21 +65,22 @@ def test_xrd_tab_draws_the_candidate_over_the_reference(qtbot, window, nacl_cif,
     window.select_uids([uids[0]])
     window.tabs.setCurrentWidget(window.xrd)
     ax = window.xrd.axes
+    lines = _xrd_lines(qtbot, window, 2)
     assert ax.get_xlabel() == "2θ (°), Cu Kα" and ax.get_ylabel() == "intensity (a.u.)"
-    lines = ax.get_lines()
-    assert len(lines) == 2
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == [f"#{uids[0]} CsCl", "reference NaCl_reference.cif"]
     assert lines[0].get_color() != lines[1].get_color()
     x, y = lines[1].get_data()
     assert abs(x[np.argmax(y)] - 31.73) < 0.1  # rock salt (200) with Cu Kα
-    assert set(window._xrd_cache) == {uids[0]}
+    assert window.xrd_patterns.cached_uids() == {uids[0]}
     window.select_uids([uids[1]])
-    assert set(window._xrd_cache) == set(uids)
+    qtbot.waitUntil(lambda: window.xrd.candidate is not None
+                    and window.xrd.candidate[0] == f"#{uids[1]} Na4Cl4", timeout=60000)  # fmt: skip
+    assert window.xrd_patterns.cached_uids() == set(uids)
     x, y = ax.get_lines()[0].get_data()
     assert abs(x[np.argmax(y)] - 31.73) < 0.1
     window.clear_reference()
-    assert len(window.xrd.axes.get_lines()) == 1
+    assert len(ax.get_lines()) == 1  # the candidate's pattern is cached: drawn at once
     assert not window.errors.history
 
 

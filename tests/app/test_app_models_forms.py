@@ -95,7 +95,11 @@ def test_form_validates_as_you_type(qtbot, tiny_checkpoint):
     assert "no energy head" in form.guided.toolTip()
     fresh = PredictForm()
     qtbot.addWidget(fresh)
-    assert fresh.shots.maximum() == 100 and fresh.shots.value() == 20  # the documented default
+    from dao_app.widgets.sampling_effort import DEFAULT_PRESET, PRESETS
+
+    default = next(p for p in PRESETS if p.name == DEFAULT_PRESET)
+    assert fresh.shots.maximum() == 100 and fresh.shots.value() == default.shots  # documented
+    assert fresh.steps.value() == default.steps
 
 
 def test_form_values_round_trip_and_bad_checkpoint(qtbot, tmp_path, tiny_checkpoint):

@@ -4,8 +4,6 @@ is done; switched off it is the plain sampling of before; a missing library is o
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 
@@ -14,6 +12,7 @@ from dao_app.qt_models.candidates import (
     DASH,
     DELTA_COLUMN,
     ENERGY_COLUMN,
+    FLAG_COLUMN,
     POLYMORPH_COLUMN,
     RANK_COLUMNS,
     SPACE_GROUPS_COLUMN,
@@ -71,8 +70,10 @@ def test_relax_and_rank_end_to_end(qtbot, window, fill_form):
     ]
     assert any(o.startswith("known mp-") for o in origins)  # rock salt is in the library
     header = window.table.horizontalHeader()
-    for offset, column in enumerate(RANK_COLUMNS):  # shown, right after Source
-        assert not window.table.isColumnHidden(column) and header.visualIndex(column) == 3 + offset
+    first = header.visualIndex(FLAG_COLUMN) + 1  # shown, right after the key columns
+    for offset, column in enumerate(RANK_COLUMNS):
+        assert not window.table.isColumnHidden(column)
+        assert header.visualIndex(column) == first + offset
     # polymorph 1 first, at ΔE 0.0 meV/atom; the Source column says where it came from
     assert _cell(window, 0, 0) == str(uids[0])
     assert _cell(window, 0, POLYMORPH_COLUMN).startswith("1 (")

@@ -129,6 +129,104 @@ def test_ctrl_c_at_the_very_start_exits_130(monkeypatch, capsys):
     assert "interrupted" in one_line(capsys)
 
 
+# --- formulas with shell characters, folders given as files, usage errors ----------------------
+
+_FORMULA_HELP = "write element symbols, whole-number counts and brackets only, e.g. NaCl or Ca(OH)2"
+SHELL_FORMULAS = [
+    ("Na;Cl", "';' (position 3)"),
+    ("NaCl$(x)", "'$' (position 5)"),
+    ("Na|Cl", "'|' (position 3)"),
+    ("NaCl`id`", "'`' (position 5)"),
+    ("Na&&Cl", "'&' (position 3)"),
+    ("NaCl > out", "'>' (position 6)"),
+]
+
+
+@pytest.mark.parametrize("formula, where", SHELL_FORMULAS)
+@pytest.mark.parametrize("command", ["predict", "tc"])
+def test_a_formula_with_shell_characters_names_the_character(
+    tmp_path, capsys, command, formula, where
+):
+    out = tmp_path / "never"
+    extra = ["--out", str(out)] if command == "predict" else ["--generator", "/nonexistent.pt"]
+    assert (
+        main(
+            [
+                command,
+                formula,
+                "--checkpoint" if command == "predict" else "--seed",
+                "/nonexistent.pt" if command == "predict" else "0",
+                *extra,
+            ]
+        )
+        == 2
+    )
+    message = one_line(capsys)
+    assert message == (
+        f"dao {command}: error: '{formula}' is not a chemical formula: {where} is not allowed - "
+        f"a shell character, so quote the formula or drop it; {_FORMULA_HELP}"
+    )
+    assert "does not exist" not in message and not out.exists()
+
+
+def test_a_folder_given_as_a_structure_file_says_so(tmp_path, capsys):
+    assert main(["relax", str(tmp_path), "--checkpoint", "/nonexistent.pt"]) == 2
+    assert one_line(capsys) == (
+        f"dao relax: error: '{tmp_path}' is a directory, not a structure file; give the path "
+        "of one CIF, POSCAR or XYZ file"
+    )
+    assert main(["tc", str(tmp_path), "--tc-model", "/nonexistent.pt"]) == 2
+    assert one_line(capsys) == (
+        f"dao tc: error: '{tmp_path}' is a directory, not a structure file; give one CIF, "
+        "POSCAR or XYZ file, or a formula such as NaCl"
+    )
+    assert main(["info", str(tmp_path)]) == 2
+    assert "is a directory, not a checkpoint; give a .pt file" in one_line(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("target", ["missing.cif", "runs/none/POSCAR", "./nothere"])
+def test_dao_tc_on_a_missing_file_says_no_such_file(capsys, target):
+    assert main(["tc", target, "--tc-model", "/nonexistent.pt"]) == 2
+    assert one_line(capsys) == (
+        f"dao tc: error: no such file: '{target}'; give an existing CIF, POSCAR or XYZ file, "
+        "or a formula such as NaCl"
+    )
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--steps", "abc"], "argument --steps: invalid int value: 'abc'"),
+        (["--shots=--"], "argument --shots: expected one value"),  # argparse made it []
+        (["--out=--"], "argument --out: expected one value"),
+    ],
+)
+def test_usage_errors_are_one_line(tmp_path, capsys, extra, message):
+    assert main(["predict", "NaCl", "--checkpoint", "/nonexistent.pt", *extra]) == 2
+    assert one_line(capsys) == f"dao predict: error: {message} (see 'dao predict --help')"
+    assert main(["predict", "NaCl", "--bogus"]) == 2  # reported by the top-level parser
+    assert one_line(capsys) == "dao: error: unrecognized arguments: --bogus (see 'dao --help')"
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--steps", "0"], "steps must be between 1 and 10000, got 0"),
+        (["--max-iter", "0"], "max_iter must be between 1 and 10000, got 0"),
+        (["--lr", "nan"], "lr must be a finite number, got nan"),
+        (["--chgnet-steps", "0", "--backend", "chgnet"], "chgnet_steps must be between 1"),
+    ],
+)
+def test_bad_relax_options_exit_2_before_reading_or_relaxing(tmp_path, capsys, extra, message):
+    src = tmp_path / "nacl.cif"
+    write_cif(nacl(), src)
+    out = tmp_path / "new" / "relaxed.cif"
+    assert main(["relax", str(src), "--out", str(out), *extra]) == 2
+    assert message in one_line(capsys)
+    assert not out.parent.exists()
+
+
 # --- structure files -------------------------------------------------------------------------
 
 
@@ -141,7 +239,7 @@ def test_fifo_device_and_folder_are_refused_without_blocking(tmp_path):
     if Path("/dev/zero").exists():
         with pytest.raises(StructureParseError, match="device"):
             read_structure("/dev/zero")
-    with pytest.raises(StructureParseError, match="is a folder"):
+    with pytest.raises(StructureParseError, match="is a directory, not a structure file"):
         read_structure(tmp_path)
 
 

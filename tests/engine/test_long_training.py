@@ -255,12 +255,18 @@ def test_ship_model_writes_fp16_copy_card_and_manifest_entry(tmp_path):
         "steps": 1000, "step_lr": 1e-5, "match_rate": 12.3, "rmse": 0.08, "sampling_s": 60,
         "match_rate_energy": 12.3, "validity": {"both": 91.0}, "hardware": "cpu",
     }))  # fmt: skip
-    target = ship(tmp_path / "train.pt", "tiny.pt", [record], "A note.", None, models)
+    curve = tmp_path / "curve.jsonl"
+    curve.write_text("".join(
+        json.dumps({"step": step, "val_match_1shot": rate, "val_match_steps": 1000}) + "\n"
+        for step, rate in ((2, 11.0), (4, 22.0), (9, 33.0))
+    ))  # fmt: skip
+    target = ship(tmp_path / "train.pt", "tiny.pt", [record], "A note.", curve, models)
     assert verify_shipped_model(target) == json.loads((models / "MODELS.json").read_text())[
         "models"]["tiny.pt"]["sha256"]  # fmt: skip
     assert next(iter(load_checkpoint(target)["model"].values())).dtype == torch.float16
     card = (models / "tiny.md").read_text()
     assert "1-shot match 12.3 %" in card and "A note." in card and "4 optimiser steps" in card
+    assert "at step 4**: match 22.0 %" in card and "33.0" not in card  # not a later row's weights
 
 
 def test_size_table_compares_at_equal_cpu_minutes():
@@ -285,3 +291,55 @@ def test_train_long_refuses_a_corpus_that_trains_on_the_validation_slice(tmp_pat
     args = build_parser().parse_args(["--corpus", "default", "--curve", str(tmp_path / "c")])
     with pytest.raises(ConfigError, match="does not hold the validation slice out"):
         LongRun(args, lambda: False).start()
+
+
+def test_a_new_cycle_warms_up_again_decays_to_its_floor_and_survives_resume(tmp_path):
+    from dataclasses import replace
+
+    from dao_engine.jobs.train_phase import ModelSettings, _configs
+    from dao_engine.training.loop import learning_rate
+
+    first = TrainConfig(lr=1e-3, warmup_steps=10, total_steps=100)
+    assert learning_rate(first, 100) == pytest.approx(1e-5)  # the first cycle is done
+    cycle = replace(first, cycle_start=100, total_steps=150, lr=3e-4, warmup_steps=5)
+    assert learning_rate(cycle, 100) == pytest.approx(3e-4 / 5)
+    assert learning_rate(cycle, 104) == pytest.approx(3e-4)
+    decay = [learning_rate(cycle, s) for s in range(104, 151)]
+    assert all(a >= b for a, b in zip(decay, decay[1:], strict=False))
+    assert decay[-1] == pytest.approx(3e-6)
+    assert learning_rate(first, 104) != learning_rate(cycle, 104)
+    with pytest.raises(Exception, match="cycle_start"):
+        replace(first, cycle_start=100)  # a cycle must end after it starts
+
+    trainer = _trainer(total=4)
+    list(trainer.run())
+    trainer.config = replace(trainer.config, cycle_start=4, total_steps=8)
+    path = tmp_path / "cycle.pt"
+    trainer.save(path)
+    _, stored, _ = _configs(ModelSettings(1, 16, 2, 20), TrainConfig(), path, None)
+    assert (stored.cycle_start, stored.total_steps, stored.warmup_steps) == (4, 8, 3)
+
+
+def test_a_forked_worker_told_to_stop_exits_instead_of_hanging():
+    """Corpus building forks workers that inherit the handler; a pool terminating one must end
+    it (a worker that only set the flag kept the parent waiting forever)."""
+    import multiprocessing
+
+    from dao_engine.jobs.long_train import StopFlag
+
+    saved = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    flag = StopFlag()
+    flag.install()
+    try:
+        worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
+        worker.start()
+        time.sleep(0.3)
+        worker.terminate()
+        worker.join(10)
+        assert worker.exitcode == -signal.SIGTERM
+        assert flag.reason is None  # the parent was not asked to stop
+    finally:
+        if worker.is_alive():
+            worker.kill()
+        signal.signal(signal.SIGTERM, saved[0])
+        signal.signal(signal.SIGINT, saved[1])

@@ -110,13 +110,12 @@ def _run_result(crystals: list[Crystal], energies: list[float] | None, monkeypat
     lattice = torch.tensor(np.stack([c.lattice for c in crystals]))
     frac = torch.tensor(np.stack([c.frac for c in crystals]))
     species = torch.tensor(np.stack([c.species for c in crystals]))
-    energy = None
-    if energies is not None:
-        monkeypatch.setattr(prediction, "final_energies", lambda _e, _b: energies)
-        energy = SimpleNamespace(label=lambda: "test energy")
+    label = None if energies is None else "test energy"
     loaded = SimpleNamespace(path="tiny.pt")
     batch = SimpleNamespace(lattice=lattice, frac=frac, species=species)
-    return prediction._result(None, loaded, energy, batch, "Na4Cl4", 0.1, [], [])
+    values = None if energies is None else np.array(energies)
+    sampled = SimpleNamespace(batch=batch, energies=values)
+    return prediction._result(None, loaded, label, sampled, "Na4Cl4", 0.1, [], [])
 
 
 def test_flagged_candidates_rank_after_plausible_ones_whatever_their_energy(monkeypatch):

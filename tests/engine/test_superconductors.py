@@ -252,7 +252,7 @@ def test_tc_pipeline_end_to_end_on_fixtures(tiny_checkpoint, tiny_dao_p, tmp_pat
     out = capsys.readouterr().out
     assert "T_c ≈" in out and "over 5 models" in out
     assert main(["tc", "missing/file.cif", "--tc-model", str(ensemble)]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "no such file: 'missing/file.cif'" in capsys.readouterr().err
 
 
 def test_tc_for_a_formula_generates_then_predicts(tiny_checkpoint, tiny_dao_p, tmp_path):
