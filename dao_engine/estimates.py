@@ -88,14 +88,11 @@ def _time_steps(checkpoint: str | None, device: str, atoms: int) -> float:
     import torch
 
     from dao_engine.prediction import get_model
-    from dao_engine.sampling.sampler import PCSampler, SamplerConfig, model_denoiser
+    from dao_engine.sampling.run import build_sampler
+    from dao_engine.sampling.sampler import SamplerConfig
 
     loaded = get_model(checkpoint, device)
-    sampler = PCSampler(
-        loaded.diffusion,
-        model_denoiser(loaded.model, autocast=loaded.device.type == "cuda"),
-        SamplerConfig(steps=_CALIBRATION_STEPS),
-    )
+    sampler = build_sampler(loaded, SamplerConfig(steps=_CALIBRATION_STEPS))  # as a prediction
     species = torch.full((_CALIBRATION_SHOTS, atoms), 11, device=loaded.device)
     generator = torch.Generator(device=loaded.device).manual_seed(0)
     times = []
