@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.throughput import hardware  # noqa: E402
 from dao_engine.crystal.batch import CrystalBatch  # noqa: E402
+from dao_engine.crystal.validity import validity_problem  # noqa: E402
 from dao_engine.datasets import load_dataset  # noqa: E402
 from dao_engine.model_card import git_commit  # noqa: E402
 from dao_engine.models.loading import load_model  # noqa: E402
-from dao_engine.relax.validity import check_validity  # noqa: E402
 from dao_engine.sampling import PCSampler, SamplerConfig, model_denoiser  # noqa: E402
 from dao_engine.training.energy import EnergyNormalisation  # noqa: E402
 
@@ -72,7 +72,7 @@ def guidance_effect(loaded, norm, arrays, args) -> list[dict]:
         samples = sampler.sample(batch_species, torch.Generator().manual_seed(args.seed)).to_crystals()
         seconds = time.perf_counter() - started
         energies = predicted_energies(loaded.model, norm, samples)
-        valid = [check_validity(c) is None for c in samples]
+        valid = [validity_problem(c) is None for c in samples]
         row = {"guidance": s, "samples": len(samples), "sampling_seconds": round(seconds, 1),
                "predicted_energy_mean": round(float(np.mean(energies)), 4),
                "valid_fraction": round(float(np.mean(valid)), 3)}

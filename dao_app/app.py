@@ -55,9 +55,9 @@ def run(argv: Sequence[str]) -> int:
     window = MainWindow()
     window.show()
     if not args.no_recover:
-        window.offer_recovery()
+        window.session_files.offer_recovery()
     if args.files:
-        window.open_path(args.files[0])
+        window.session_files.open_path(args.files[0])
         if len(args.files) > 1:
             window.import_structures(args.files[1:])
     code = app.exec()

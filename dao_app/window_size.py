@@ -25,4 +25,3 @@ def default_window_size() -> QSize:
         return QSize(*PREFERRED_SIZE)
     area = screen.availableGeometry()
     return QSize(*fit_to_screen(PREFERRED_SIZE, (area.width(), area.height())))
-

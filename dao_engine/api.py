@@ -1,68 +1,85 @@
 """The typed façade between the app (or any script) and the engine.
 
-Everything the GUI needs goes through here: parse compositions, load models, run predictions
-as a generator of progress events (cancellable between steps), read and write structures.
+Grouped by task; each group names what it is for. Everything exported is a function, a
+constant or a typed object (dataclasses, errors): no engine module is exported whole, and a
+model is described by :class:`ModelInfo` rather than handed out for inspection.
+
+Qt-free; importing it loads torch but no GUI package.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+# Imports are grouped by task, sorted within each group.
+# isort: off
+# --- Errors: every refusal is a DaoError with one clear line -------------------------------------
+from dao_engine.errors import (
+    CancelledError,
+    CheckpointError,
+    CompositionError,
+    ConfigError,
+    DaoError,
+    OutputPathError,
+    StructureParseError,
+)
+
+# --- Compositions: parse a formula, its atoms and the Z a cell may hold --------------------------
 from dao_engine.crystal.composition import default_z, parse_formula, species_for_formula, z_options
-from dao_engine.errors import CheckpointError, ConfigError, DaoError
-from dao_engine.io.structure_files import read_structure, read_structures, write_structure
+
+# --- Models: the shipped ones, a checkpoint's description, the devices to run on ----------------
+from dao_engine.app_support import (
+    SHIPPED_ENERGY_MODEL,
+    available_devices,
+    shipped_model_path,
+    verify_if_shipped,
+)
+from dao_engine.models.energy_head import has_energy_head
+from dao_engine.models.info import ModelInfo
+from dao_engine.prediction import default_model_path, get_model
+
+# --- Sampling and prediction: settings with their defaults and ranges, progress events,
+# --- results (cancellable between steps) ---
 from dao_engine.prediction import (
     Candidate,
     PredictionResult,
     PredictProgress,
     PredictRequest,
-    default_model_path,
-    get_model,
     predict,
     predict_iter,
 )
+from dao_engine.sampling.settings import CORRECTOR_RULES, DEFAULT_STEPS, MAX_STEPS, SamplingSettings
 
-__all__ = [
-    "Candidate",
-    "DaoError",
-    "PredictProgress",
-    "PredictRequest",
-    "PredictionResult",
-    "default_model_path",
-    "default_z",
-    "get_model",
-    "parse_formula",
-    "predict",
-    "predict_iter",
-    "read_structure",
-    "read_structures",
-    "species_for_formula",
-    "write_structure",
-    "z_options",
-]
+# --- Structures: the crystal type, reading and writing files, CIF text and provenance -----------
+from dao_engine.app_support import cif_text
+from dao_engine.crystal.structure import Crystal
+from dao_engine.io.atomic import write_text_atomic
+from dao_engine.io.cif import WrittenCif, write_cif_checked
+from dao_engine.io.cif_provenance import add_provenance as add_cif_provenance
+from dao_engine.io.cif_provenance import file_sha256
+from dao_engine.io.cif_provenance import read_provenance as read_cif_provenance
+from dao_engine.io.structure_files import read_structure, read_structures, write_structure
+from dao_engine.prediction_files import WrittenCandidate, write_candidates
 
-# --- Sampling settings (steps, corrector, guidance, ...: one type with its defaults and ranges)
-# --- and the one rule for "this model predicts energies" ---
-from dao_engine.models.energy_head import has_energy_head  # noqa: E402
-from dao_engine.sampling.settings import (  # noqa: E402
-    CORRECTOR_RULES,
-    DEFAULT_STEPS,
-    MAX_STEPS,
-    SamplingSettings,
+# --- Analysis: symmetry, matching (the benchmark's StructureMatcher), density, lattice settings,
+# --- Wyckoff sites, powder XRD ---
+from dao_engine.analysis.sites import (
+    LATTICE_SETTINGS,
+    LatticeSummary,
+    Site,
+    cell_in_setting,
+    lattice_summary,
+    site_table,
 )
-
-__all__ += ["CORRECTOR_RULES", "DEFAULT_STEPS", "MAX_STEPS", "SamplingSettings", "has_energy_head"]
-
-# --- Analysis helpers for the desktop app (matching, symmetry, density); see app_support.py ---
-from dao_engine import app_support  # noqa: E402
-from dao_engine.app_support import (  # noqa: E402
+from dao_engine.analysis.xrd import PowderPattern, powder_pattern
+from dao_engine.analysis.xrd import broadened as broadened_pattern
+from dao_engine.app_support import (
     DEFAULT_SYMPREC,
     MATCHER_TOLERANCES,
     MatchResult,
     SymmetryError,
-    available_devices,
-    cif_text,
     density,
     duplicate_groups,
-    is_plausible,
     match,
     niggli,
     pairwise_matches,
@@ -71,62 +88,42 @@ from dao_engine.app_support import (  # noqa: E402
     symmetrized,
     volume_per_atom,
 )
-from dao_engine.crystal.structure import Crystal  # noqa: E402
-from dao_engine.errors import (  # noqa: E402
-    CancelledError,
-    CompositionError,
-    StructureParseError,
+
+# --- Is a candidate OK? ``*_problem`` -> None when fine, else the reason; ``is_*`` -> True when
+# --- fine (see dao_engine/crystal/validity.py) ---
+from dao_engine.crystal.validity import (
+    candidate_problem,
+    is_plausible,
+    is_valid,
+    plausibility_problem,
+    validity_problem,
 )
 
-__all__ += [
-    "DEFAULT_SYMPREC",
-    "MATCHER_TOLERANCES",
-    "CancelledError",
-    "CheckpointError",
-    "CompositionError",
-    "ConfigError",
-    "Crystal",
-    "MatchResult",
-    "StructureParseError",
-    "SymmetryError",
-    "app_support",
-    "available_devices",
-    "cif_text",
-    "density",
-    "duplicate_groups",
-    "is_plausible",
-    "match",
-    "niggli",
-    "pairwise_matches",
-    "primitive",
-    "space_group",
-    "symmetrized",
-    "volume_per_atom",
-]
+# --- Checks at the edges: options, output paths, structure limits --------------------------------
+from dao_engine.crystal.sanity import StructureLimits, check_crystal
+from dao_engine.validation import (
+    check_device,
+    check_output_dir,
+    check_output_file,
+    check_sampling_options,
+)
 
-# --- Physical plausibility of any crystal (distances vs radii, volume vs composition, lattice) ---
-# sample_problem: plausibility, then the protocol's validity (what a candidate's ``problem`` is)
-from dao_engine.crystal.plausibility import plausibility_problem  # noqa: E402
-from dao_engine.prediction import sample_problem  # noqa: E402
+# --- Relaxation of single candidates: DAO-P energy or CHGNet (cancellable) ---------------------
+from dao_engine.relax.chgnet_backend import relax_with_chgnet
+from dao_engine.relaxation_api import Relaxed, relax_crystal
 
-__all__ += ["plausibility_problem", "sample_problem"]
-
-# --- Relaxation of single candidates (DAO-P energy or CHGNet) ---
-from dao_engine.relaxation_api import Relaxed, relax_crystal  # noqa: E402
-
-__all__ += ["Relaxed", "relax_crystal"]
-
-# --- After sampling: known structures, substitution templates, relax-and-rank into polymorphs ---
-from dao_engine.known.library import ATTRIBUTION as LIBRARY_ATTRIBUTION  # noqa: E402
-from dao_engine.known.library import LibraryError  # noqa: E402
-from dao_engine.ranking.pipeline import (  # noqa: E402
+# --- Ranking and the library: known structures, substitution templates, relax-and-rank into
+# --- polymorphs ---
+from dao_engine.known.library import ATTRIBUTION as LIBRARY_ATTRIBUTION
+from dao_engine.known.library import LibraryError
+from dao_engine.ranking.pipeline import (
     SourceSwitches,
     chgnet_available,
     file_name,
     gather,
     library_sources,
 )
-from dao_engine.ranking.relax_rank import (  # noqa: E402
+from dao_engine.ranking.relax_rank import (
     RANK_ENERGIES,
     RELAX_BACKENDS,
     RankedCandidate,
@@ -135,9 +132,129 @@ from dao_engine.ranking.relax_rank import (  # noqa: E402
     RelaxRankSettings,
     relax_and_rank_iter,
 )
-from dao_engine.ranking.sources import SourcedCandidate  # noqa: E402
+from dao_engine.ranking.sources import SourcedCandidate
 
-__all__ += [
+# --- Superconducting T_c: the ensemble of five heads on DAO-P's crystal feature, and how far a
+# --- crystal lies from its training set ---
+from dao_engine.superconductors.domain import TcDomain, tc_domain
+from dao_engine.superconductors.ensemble import TcPrediction
+from dao_engine.superconductors.model_info import TcModelInfo, tc_model_info
+from dao_engine.superconductors.service import (
+    FormulaTc,
+    default_tc_model_path,
+    get_tc_ensemble,
+    predict_tc,
+    predict_tc_for_formula,
+)
+
+# --- Estimates before a job: sampler calibration on this machine, CHGNet costs -----------------
+from dao_engine.estimates import JobEstimate, SamplingCost, calibrate_sampling, estimate_job
+# isort: on
+
+#: Transitional: the name ``dao_app/state/candidates.py`` still calls; it is :func:`candidate_problem`.
+
+
+def model_info(checkpoint: str | Path | None = None, device: str = "cpu") -> ModelInfo:
+    """Read a checkpoint (None = the shipped default) and describe it, loading it once per
+    process. A shipped model's sha256 is checked first. Raises :class:`CheckpointError` for a
+    missing, corrupt or damaged file."""
+    from dao_engine.models.info import describe
+
+    if checkpoint is not None:
+        verify_if_shipped(checkpoint)
+    return describe(get_model(checkpoint, device))
+
+
+__all__ = [
+    # errors
+    "CancelledError",
+    "CheckpointError",
+    "CompositionError",
+    "ConfigError",
+    "DaoError",
+    "OutputPathError",
+    "StructureParseError",
+    # compositions
+    "default_z",
+    "parse_formula",
+    "species_for_formula",
+    "z_options",
+    # models
+    "SHIPPED_ENERGY_MODEL",
+    "ModelInfo",
+    "available_devices",
+    "default_model_path",
+    "get_model",
+    "has_energy_head",
+    "model_info",
+    "shipped_model_path",
+    "verify_if_shipped",
+    # sampling and prediction
+    "CORRECTOR_RULES",
+    "DEFAULT_STEPS",
+    "MAX_STEPS",
+    "Candidate",
+    "PredictProgress",
+    "PredictRequest",
+    "PredictionResult",
+    "SamplingSettings",
+    "predict",
+    "predict_iter",
+    # structures
+    "Crystal",
+    "WrittenCandidate",
+    "WrittenCif",
+    "add_cif_provenance",
+    "cif_text",
+    "file_sha256",
+    "read_cif_provenance",
+    "read_structure",
+    "read_structures",
+    "write_candidates",
+    "write_cif_checked",
+    "write_structure",
+    "write_text_atomic",
+    # analysis
+    "DEFAULT_SYMPREC",
+    "LATTICE_SETTINGS",
+    "MATCHER_TOLERANCES",
+    "LatticeSummary",
+    "MatchResult",
+    "PowderPattern",
+    "Site",
+    "SymmetryError",
+    "broadened_pattern",
+    "cell_in_setting",
+    "density",
+    "duplicate_groups",
+    "lattice_summary",
+    "match",
+    "niggli",
+    "pairwise_matches",
+    "powder_pattern",
+    "primitive",
+    "site_table",
+    "space_group",
+    "symmetrized",
+    "volume_per_atom",
+    # is a candidate OK?
+    "candidate_problem",
+    "is_plausible",
+    "is_valid",
+    "plausibility_problem",
+    "validity_problem",
+    # checks at the edges
+    "StructureLimits",
+    "check_crystal",
+    "check_device",
+    "check_output_dir",
+    "check_output_file",
+    "check_sampling_options",
+    # relaxation
+    "Relaxed",
+    "relax_crystal",
+    "relax_with_chgnet",
+    # ranking and the library
     "LIBRARY_ATTRIBUTION",
     "RANK_ENERGIES",
     "RELAX_BACKENDS",
@@ -153,100 +270,20 @@ __all__ += [
     "gather",
     "library_sources",
     "relax_and_rank_iter",
-]
-
-# --- Superconducting T_c (ensemble of five cross-validated heads on DAO-P's crystal feature) ---
-from dao_engine.superconductors.ensemble import TcPrediction  # noqa: E402
-from dao_engine.superconductors.model_info import TcModelInfo, tc_model_info  # noqa: E402
-from dao_engine.superconductors.service import (  # noqa: E402
-    FormulaTc,
-    default_tc_model_path,
-    get_tc_ensemble,
-    predict_tc,
-    predict_tc_for_formula,
-)
-
-__all__ += [
+    # superconducting T_c
     "FormulaTc",
+    "TcDomain",
     "TcModelInfo",
     "TcPrediction",
     "default_tc_model_path",
     "get_tc_ensemble",
     "predict_tc",
     "predict_tc_for_formula",
+    "tc_domain",
     "tc_model_info",
+    # estimates
+    "JobEstimate",
+    "SamplingCost",
+    "calibrate_sampling",
+    "estimate_job",
 ]
-
-# --- Validation at the edges (options, output paths, structures) and verified CIF writing ---
-from dao_engine.crystal.sanity import StructureLimits, check_crystal  # noqa: E402
-from dao_engine.errors import OutputPathError  # noqa: E402
-from dao_engine.io.atomic import write_text_atomic  # noqa: E402
-from dao_engine.io.cif import WrittenCif, write_cif_checked  # noqa: E402
-from dao_engine.prediction_files import WrittenCandidate, write_candidates  # noqa: E402
-from dao_engine.validation import (  # noqa: E402
-    check_device,
-    check_output_dir,
-    check_output_file,
-    check_sampling_options,
-)
-
-__all__ += [
-    "OutputPathError",
-    "StructureLimits",
-    "WrittenCandidate",
-    "WrittenCif",
-    "check_crystal",
-    "check_device",
-    "check_output_dir",
-    "check_output_file",
-    "check_sampling_options",
-    "write_candidates",
-    "write_cif_checked",
-    "write_text_atomic",
-]
-
-# --- What a VESTA or ASE user expects: lattice settings, Wyckoff sites, powder XRD, provenance ---
-from dao_engine.analysis.sites import (  # noqa: E402
-    LATTICE_SETTINGS,
-    LatticeSummary,
-    Site,
-    cell_in_setting,
-    lattice_summary,
-    site_table,
-)
-from dao_engine.analysis.xrd import PowderPattern, powder_pattern  # noqa: E402
-from dao_engine.analysis.xrd import broadened as broadened_pattern  # noqa: E402
-from dao_engine.io.cif_provenance import add_provenance as add_cif_provenance  # noqa: E402
-from dao_engine.io.cif_provenance import file_sha256  # noqa: E402
-from dao_engine.io.cif_provenance import read_provenance as read_cif_provenance  # noqa: E402
-
-__all__ += [
-    "LATTICE_SETTINGS",
-    "LatticeSummary",
-    "PowderPattern",
-    "Site",
-    "add_cif_provenance",
-    "broadened_pattern",
-    "cell_in_setting",
-    "file_sha256",
-    "lattice_summary",
-    "powder_pattern",
-    "read_cif_provenance",
-    "site_table",
-]
-
-# --- T_c honesty: distance of a crystal to the T_c training set; cancellable CHGNet relaxation ---
-from dao_engine.relax.chgnet_backend import relax_with_chgnet  # noqa: E402
-from dao_engine.superconductors.domain import TcDomain, tc_domain  # noqa: E402
-
-__all__ += ["TcDomain", "relax_with_chgnet", "tc_domain"]
-
-# --- Time estimates before a job: sampler calibration on this machine, CHGNet costs ---
-from dao_engine.estimates import (  # noqa: E402
-    JobEstimate,
-    SamplingCost,
-    calibrate_sampling,
-    estimate_job,
-)
-
-__all__ += ["JobEstimate", "SamplingCost", "calibrate_sampling", "estimate_job"]

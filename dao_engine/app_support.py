@@ -25,9 +25,9 @@ from dao_engine.crystal.symmetry import (
     space_group,
     symmetrized,
 )
+from dao_engine.crystal.validity import validity_problem
 from dao_engine.io.cif import write_cif
 from dao_engine.prediction import MODELS_DIR, verify_if_shipped
-from dao_engine.relax.validity import check_validity
 
 __all__ = [
     "DEFAULT_SYMPREC",
@@ -39,7 +39,6 @@ __all__ = [
     "cif_text",
     "density",
     "duplicate_groups",
-    "is_plausible",
     "match",
     "niggli",
     "pairwise_matches",
@@ -78,15 +77,6 @@ def _matcher():  # type: ignore[no-untyped-def]
     return StructureMatcher(**MATCHER_TOLERANCES)
 
 
-def is_plausible(crystal: Crystal) -> str:
-    """Why ``crystal`` fails the benchmark's geometric validity (volume ≥ 0.1 Å³, no two atoms
-    closer than 0.5 Å), or "" when it passes: despite its name a reason, not a bool, and ""
-    (not None) when fine. It is :func:`dao_engine.relax.validity.check_validity` (None when
-    fine) for callers that test the string; a candidate's whole check (physical plausibility,
-    then this) is :func:`dao_engine.prediction.sample_problem` (``api.sample_problem``)."""
-    return check_validity(crystal) or ""
-
-
 def _refusal(crystal: Crystal) -> str:
     """ "" when ``crystal`` may go to StructureMatcher, else why not (huge or absurd cell)."""
     from dao_engine.evaluation.matching import matching_refusal
@@ -102,8 +92,8 @@ def match(crystal: Crystal, reference: Crystal) -> MatchResult:
     Never raises for odd generated structures: an implausible cell or a pymatgen failure
     gives ``MatchResult(False, None, error=...)``.
     """
-    reason = _refusal(crystal) or _refusal(reference) or is_plausible(crystal)
-    reason = reason or is_plausible(reference)
+    reason = _refusal(crystal) or _refusal(reference) or validity_problem(crystal)
+    reason = reason or validity_problem(reference) or ""
     if reason:
         return MatchResult(False, None, reason)
     from dao_engine.io.convert import structure_from_crystal

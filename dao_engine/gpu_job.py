@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from dao_engine.cli_sampling import add_sampling_arguments, sampling_arguments
+from dao_engine.cli.sampling_options import add_sampling_arguments, sampling_arguments
 from dao_engine.errors import DaoError
 from dao_engine.jobs.job import JobSettings, run_job
 from dao_engine.sampling.settings import SamplingSettings

@@ -20,16 +20,13 @@ import torch
 
 from dao_engine.crystal.batch import CrystalBatch
 from dao_engine.crystal.composition import parse_formula, species_for_formula
-from dao_engine.crystal.plausibility import (
-    MAX_VOLUME_PER_ATOM,  # noqa: F401 (re-exported)
-    plausibility_problem,
-)
+from dao_engine.crystal.plausibility import MAX_VOLUME_PER_ATOM  # noqa: F401 (re-exported)
 from dao_engine.crystal.structure import Crystal
+from dao_engine.crystal.validity import candidate_problem
 from dao_engine.errors import CheckpointError, ConfigError, DaoError
 from dao_engine.events import StopCheck
 from dao_engine.models.energy_head import EnergyModel, energy_model_for
 from dao_engine.models.loading import LoadedModel, load_model, resolve_device
-from dao_engine.relax.validity import check_validity
 from dao_engine.sampling.run import SampledBatch, sample_iter
 from dao_engine.sampling.settings import SamplingSettings
 from dao_engine.validation import check_cell_size, check_device
@@ -135,7 +132,7 @@ class Candidate:
     """One generated structure; ``energy_per_atom`` is the DAO-P prediction (eV/atom) or None;
     ``problem`` is None for a plausible crystal, else why it is not (degenerate or exploded
     cell, atoms closer than their radii allow, volume far from the composition's estimate; see
-    :func:`sample_problem`)."""
+    :func:`dao_engine.crystal.validity.candidate_problem`)."""
 
     crystal: Crystal
     shot: int
@@ -224,13 +221,6 @@ def predict_iter(
         yield PredictProgress(event.step, event.total, elapsed, eta, energies, frame)
 
 
-def sample_problem(crystal: Crystal) -> str | None:
-    """None for a plausible sample, else the reason: physical plausibility (degenerate or
-    exploded cell, atoms closer than their radii allow, volume far from the composition's; see
-    :mod:`dao_engine.crystal.plausibility`), then the benchmark's protocol validity."""
-    return plausibility_problem(crystal) or check_validity(crystal)
-
-
 def _energy_key(energy: float | None) -> float:
     """Sort key: a missing or non-finite energy (eV/atom) ranks last within its group."""
     return energy if energy is not None and energy == energy else float("inf")
@@ -254,7 +244,7 @@ def _result(
         energies.tolist() if energies is not None else [None] * len(crystals)
     )
     candidates = [
-        Candidate(c, i + 1, e, sample_problem(c))
+        Candidate(c, i + 1, e, candidate_problem(c))
         for i, (c, e) in enumerate(zip(crystals, values, strict=True))
     ]
     if energies is not None:  # plausible crystals first, each group by predicted energy

@@ -167,8 +167,7 @@ COLUMNS: list[tuple[str, str, Callable[[CandidateRecord], tuple[str, Any]]]] = [
     ),
     (
         "Space group before → after",
-        "Relax-and-rank: space group of the candidate before and after relaxation "
-        "(spglib, 0.1 Å)",
+        "Relax-and-rank: space group of the candidate before and after relaxation (spglib, 0.1 Å)",
         _space_groups,
     ),
 ]

@@ -45,7 +45,7 @@ class RankInfo:
 
     @property
     def kind(self) -> str:
-        """"dao", "known" or "template"."""
+        """ "dao", "known" or "template"."""
         if self.origin.startswith("DAO sample"):
             return "dao"
         return "known" if self.origin.startswith("known") else "template"
@@ -153,7 +153,7 @@ class CandidateList:
         record.space_group = api.space_group(crystal, symprec=self.symprec)
         record.volume_per_atom = api.volume_per_atom(crystal)
         record.density = api.density(crystal)
-        record.problem = api.sample_problem(crystal) or ""  # "" = plausible
+        record.problem = api.candidate_problem(crystal) or ""  # "" = plausible
 
     def add(self, records: Sequence[CandidateRecord]) -> None:
         """Append records (from :meth:`new_record`)."""

@@ -47,9 +47,7 @@ def provenance(record: CandidateRecord, jobs: JobList | None = None) -> dict[str
     """
     job = jobs.get(record.job_id) if jobs is not None and record.job_id is not None else None
     output = jobs.outputs.get(record.job_id) if jobs is not None and record.job_id else None
-    model_path = (output.model_path if output else "") or (
-        job.request.checkpoint if job else None
-    )
+    model_path = (output.model_path if output else "") or (job.request.checkpoint if job else None)
     if job is not None and not model_path and record.model:
         model_path = str(api.default_model_path())
     sha = api.file_sha256(model_path) if model_path else None

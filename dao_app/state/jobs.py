@@ -36,8 +36,11 @@ class RelaxRankPlan:
     def summary(self) -> str:
         """E.g. ``samples + known + templates (≤ 5), relax CHGNet, rank CHGNet``."""
         s, w = self.settings, self.switches
-        names = [n for n, on in (("samples", w.samples), ("known", w.known), ("templates",
-                 w.templates)) if on]
+        names = [
+            n
+            for n, on in (("samples", w.samples), ("known", w.known), ("templates", w.templates))
+            if on
+        ]
         library = f" (≤ {w.library_limit})" if w.uses_library else ""
         return (
             f"{' + '.join(names) or 'nothing'}{library}, relax {BACKEND_NAMES[s.relax]}, "

@@ -55,9 +55,7 @@ def tc_text(kelvin: float) -> str:
     return f"{kelvin:.1f}" if kelvin >= 1.0 else f"{kelvin:.2g}"
 
 
-def tc_tooltip(
-    tc: api.TcPrediction, label: str, domain: api.TcDomain | None = None
-) -> str:
+def tc_tooltip(tc: api.TcPrediction, label: str, domain: api.TcDomain | None = None) -> str:
     """The cell tooltip: spread, what it means, which model, the caveat and, when known, how
     far the structure is from the training set."""
     text = (

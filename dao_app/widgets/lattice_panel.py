@@ -183,4 +183,3 @@ class LatticePanel(QWidget):
             ]
             for column, item in enumerate(cells):
                 self.site_table.setItem(row, column, item)
-

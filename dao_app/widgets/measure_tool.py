@@ -1,4 +1,5 @@
-"""Measure distances and angles by clicking atoms in a :class:`StructureView`.
+"""Measure distances and angles by clicking atoms in a 3-D view (a :class:`MeasuredView`,
+e.g. :class:`~dao_app.widgets.structure_view.StructureView`).
 
 While the view's Measure button is on, a left *click* (press and release within a few pixels,
 so dragging still rotates the camera) on an atom picks it: 2 picks give a distance in Å,
@@ -14,7 +15,7 @@ indices, since pyvista picking needs a real OpenGL render.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
@@ -25,11 +26,21 @@ from dao_app.widgets import render
 
 if TYPE_CHECKING:
     from dao_app.scene import Scene
-    from dao_app.widgets.structure_view import StructureView
 
 #: A press and release closer than this (pixels) is a click, not a camera drag.
 CLICK_SLOP = 4
 HINT = "Measure: click 2 atoms for a distance, 3 for an angle (Esc clears)"
+
+
+class MeasuredView(Protocol):
+    """What the tool needs of its view: the drawn scene and the pyvista plotter (None without
+    OpenGL)."""
+
+    @property
+    def scene(self) -> Scene | None: ...
+
+    @property
+    def plotter(self) -> Any: ...
 
 
 class MeasureTool(QObject):
@@ -37,8 +48,8 @@ class MeasureTool(QObject):
 
     measured = Signal(str)  # the measurement text, or a hint ("" when switched off)
 
-    def __init__(self, view: StructureView) -> None:
-        super().__init__(view)
+    def __init__(self, view: MeasuredView, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.view = view
         self.active = False
         self.picks: list[int] = []

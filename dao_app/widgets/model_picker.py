@@ -53,8 +53,8 @@ def inline_message(text: str, path: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class ModelInfo:
-    """What the form needs to know about a checkpoint.
+class ModelChoice:
+    """What the form needs to know about a chosen checkpoint (from ``api.model_info``).
 
     Attributes:
         name: file name; kind: "dao-g" or "dao-p"; max_atoms: largest cell it was built for;
@@ -68,28 +68,25 @@ class ModelInfo:
     description: str
 
 
-def probe_model(checkpoint: str | None, role: str = "generator") -> ModelInfo:
+def probe_model(checkpoint: str | None, role: str = "generator") -> ModelChoice:
     """Read a checkpoint (None = the shipped default) on the CPU and describe it.
 
     Raises ``api.CheckpointError`` for a missing, corrupt or damaged file, and
     ``api.ConfigError`` when ``role`` is "energy" and the model has no energy head.
     """
-    if checkpoint is not None:
-        api.app_support.verify_if_shipped(checkpoint)
-    loaded = api.get_model(checkpoint, "cpu")
-    has_energy = api.has_energy_head(loaded)
-    name = Path(loaded.path).name
+    model = api.model_info(checkpoint, "cpu")
+    has_energy, name = model.has_energy_head, model.name
     if role == "energy" and not has_energy:
         raise api.ConfigError(
-            f"'{name}' is a {loaded.kind.upper()} model without an energy head; "
+            f"'{name}' is a {model.kind.upper()} model without an energy head; "
             "choose a DAO-P checkpoint, or 'Same as generator'"
         )
     if role == "energy":
-        text = f"{name} predicts the energies (eV/atom) · trained on ≤ {loaded.max_atoms} atoms"
+        text = f"{name} predicts the energies (eV/atom) · trained on ≤ {model.max_atoms} atoms"
     else:
         energy = " · predicts energies" if has_energy else ""
-        text = f"{loaded.kind.upper()} · up to {loaded.max_atoms} atoms{energy}"
-    return ModelInfo(name, loaded.kind, loaded.max_atoms, has_energy, text)
+        text = f"{model.kind.upper()} · up to {model.max_atoms} atoms{energy}"
+    return ModelChoice(name, model.kind, model.max_atoms, has_energy, text)
 
 
 class ModelPicker(QWidget):
@@ -103,7 +100,7 @@ class ModelPicker(QWidget):
         if role not in ROLES:
             raise ValueError(f"unknown model role {role!r}; choose one of {ROLES}")
         self.role = role
-        self.info: ModelInfo | None = None
+        self.info: ModelChoice | None = None
         self.error = ""
         self._tasks = tasks
         tasks.finished.connect(self._on_read)
@@ -135,7 +132,7 @@ class ModelPicker(QWidget):
         layout.addWidget(self.message)
         if energy:
             self.combo.addItem("Same as generator", None)
-            shipped = api.app_support.shipped_model_path(api.app_support.SHIPPED_ENERGY_MODEL)
+            shipped = api.shipped_model_path(api.SHIPPED_ENERGY_MODEL)
             self._add_entry(f"Shipped energy model ({shipped.name})", str(shipped))
         else:
             self.combo.addItem(f"Shipped default ({api.default_model_path().name})", None)

@@ -306,7 +306,7 @@ class PredictForm(QWidget):
             self.set_energy_checkpoint(None)
             return
         wanted = Path(str(path))
-        shipped = api.app_support.shipped_model_path(api.app_support.SHIPPED_ENERGY_MODEL)
+        shipped = api.shipped_model_path(api.SHIPPED_ENERGY_MODEL)
         if not wanted.is_file() and wanted.name == shipped.name:
             wanted = shipped
         if wanted.is_file():

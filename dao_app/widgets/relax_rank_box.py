@@ -165,7 +165,10 @@ class RelaxRankBox(QGroupBox):
         for name, box in checks:
             if isinstance(values.get(name), bool):
                 box.setChecked(values[name])
-        for name, spin in (("library_limit", self.library_limit), ("chgnet_steps", self.chgnet_steps)):
+        for name, spin in (
+            ("library_limit", self.library_limit),
+            ("chgnet_steps", self.chgnet_steps),
+        ):
             if isinstance(values.get(name), int):
                 spin.setValue(values[name])
         for name, combo in (("relax", self.relax), ("rank", self.rank_by)):

@@ -94,7 +94,7 @@ class StructureView(QWidget):
             self.plotter = QtInteractor(self._stack, auto_update=False)  # render on change only
             self.plotter.enable_anti_aliasing("ssaa")
             self._stack.addWidget(self.plotter.interactor)
-        self.measure = MeasureTool(self)
+        self.measure = MeasureTool(self, self)
         self.measure.measured.connect(self._on_measured)
         self.measure_button.toggled.connect(self.measure.set_active)
         self._show_empty()

@@ -51,8 +51,7 @@ def no_trajectory_reason(record: CandidateRecord) -> str:
         )
     if record.job_id is None:
         return (
-            f"No sampling trajectory: this structure was imported ({record.source}), "
-            "not sampled."
+            f"No sampling trajectory: this structure was imported ({record.source}), not sampled."
         )
     return "No sampling trajectory is stored for this job (opened from an older session?)."
 
@@ -236,9 +235,7 @@ class TrajectoryPanel(QWidget):
         """Render all frames and write a GIF/MP4; failures go to ``export_failed``."""
         self.set_playing(False)
         try:
-            written = animation_export.write_animation(
-                self.render_frames(), path, self.fps.value()
-            )
+            written = animation_export.write_animation(self.render_frames(), path, self.fps.value())
         except (RuntimeError, ValueError, OSError) as exc:
             self.export_message.emit(f"Animation not saved to {path}: {exc}")
             self.export_failed.emit(exc)

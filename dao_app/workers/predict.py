@@ -1,27 +1,37 @@
 """Run predictions off the GUI thread, one at a time, from a queue; cancel cooperatively.
 
-``PredictWorker`` wraps the engine generator ``api.predict_iter`` (superqt's generator-worker
-idea): it runs in its own ``QThread`` and emits every ``PredictProgress`` and the final
-``PredictionResult`` as signals. ``stop()`` sets a flag the engine checks between denoising
-steps, so a running job ends within one step.
+A job is the generator :func:`run_job`, run by a superqt ``GeneratorWorker`` (see
+:mod:`dao_app.workers.background`) on the runner's one-thread pool. It yields tagged events,
+``("progress", PredictProgress)`` per denoising step (from ``api.predict_iter``), and returns
+the ``PredictionResult``.
 
-A job with a :class:`~dao_app.state.jobs.RelaxRankPlan` goes on in the same worker: library
-candidates (``api.library_sources``, before sampling; its warnings come as ``warning``), then
-``api.relax_and_rank_iter`` over samples + library (``rank_progress`` per candidate); the final
-``result`` is a :class:`~dao_app.state.jobs.RankedJob`. ``stop()`` during relaxation ends it
-within a CHGNet force evaluation and still delivers the ranking of what is done
-(``ranked.cancelled``).
+A job with a :class:`~dao_app.state.jobs.RelaxRankPlan` goes on in the same generator:
+library candidates (``api.library_sources``, before sampling; its warnings come as
+``("warning", line)``), ``("sampled", PredictionResult)`` after sampling, then
+``api.relax_and_rank_iter`` over samples + library (``("rank_progress", RelaxProgress)`` per
+candidate); it returns a :class:`~dao_app.state.jobs.RankedJob`.
+
+Cancel: ``JobRunner.cancel`` sets the job's ``threading.Event``, which the engine checks
+between denoising steps (``CancelledError``) and, during relaxation, after every CHGNet force
+evaluation (the relaxations end and what is done is still ranked: ``ranked.cancelled``, the
+job's ``result``). A plain prediction is also ``quit()`` (superqt's abort: the generator
+stops at its next yield, ``aborted``). ``quit()`` alone is not enough: it only acts at a
+yield, and a whole candidate's relaxation lies between two; and it suppresses the returned
+value, so the ranking of a stopped relaxation would be lost. So a job with a plan is stopped
+by the event alone.
 
 ``JobRunner`` lives on the GUI thread. It owns the plain-Python :class:`JobList`, starts the
-next queued job when one ends, and re-emits worker signals from its own slots, so widgets are
-only ever touched on the GUI thread.
+next queued job when one ends, and re-emits the worker's signals from its own ``@Slot``
+methods (queued from the pool thread to the GUI thread), so widgets are only ever touched on
+the GUI thread.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, Slot
 
 from dao_app.state.jobs import (
     BACKEND_NAMES,
@@ -31,78 +41,51 @@ from dao_app.state.jobs import (
     RankedJob,
     RelaxRankPlan,
 )
+from dao_app.workers.background import GeneratorWorker, make_worker
 from dao_engine import api
 
+JobEvent = tuple[str, object]  # ("progress" | "sampled" | "rank_progress" | "warning", payload)
 
-class PredictWorker(QObject):
-    """Iterates ``api.predict_iter`` for one request; lives in a worker thread."""
 
-    progress = Signal(object)  # api.PredictProgress
-    sampled = Signal(object)  # api.PredictionResult of a job with a plan (ranking follows)
-    rank_progress = Signal(object)  # api.RelaxProgress
-    warning = Signal(str)  # one line (library missing, no substitution data, ...)
-    result = Signal(object)  # api.PredictionResult, or RankedJob for a job with a plan
-    failed = Signal(object)  # the exception
-    cancelled = Signal()
-    done = Signal()  # always emitted last
+def run_job(
+    request: api.PredictRequest, plan: RelaxRankPlan | None, stop: threading.Event
+) -> Generator[JobEvent, None, api.PredictionResult | RankedJob]:
+    """One prediction job (see the module docstring); runs in a worker thread."""
+    if stop.is_set():
+        raise api.CancelledError("cancelled before it started")
+    if plan is None:
+        return (yield from _sample(request, stop))
+    library, warnings = api.library_sources(request.formula, plan.switches, plan.library_path)
+    for line in warnings:
+        yield ("warning", line)
+    prediction = None
+    if plan.switches.samples:
+        prediction = yield from _sample(request, stop)
+        yield ("sampled", prediction)
+    elif stop.is_set():
+        raise api.CancelledError("cancelled before relaxing")
+    ranked = None
+    candidates = api.gather(library, prediction)
+    for event in api.relax_and_rank_iter(candidates, plan.settings, stop.is_set):
+        if isinstance(event, api.RankedResult):
+            ranked = event
+        else:
+            yield ("rank_progress", event)
+    assert ranked is not None
+    return RankedJob(prediction, ranked, tuple(warnings), plan)
 
-    def __init__(self, request: api.PredictRequest, plan: RelaxRankPlan | None = None) -> None:
-        super().__init__()
-        self.request = request
-        self.plan = plan
-        self._stop = threading.Event()
 
-    def stop(self) -> None:
-        """Ask the job to stop at the next step (thread-safe)."""
-        self._stop.set()
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            if self._stop.is_set():
-                raise api.CancelledError("cancelled before it started")
-            if self.plan is None:
-                self.result.emit(self._sample())
-            else:
-                self._sample_and_rank(self.plan)
-        except api.CancelledError:
-            self.cancelled.emit()
-        except Exception as exc:  # noqa: BLE001 - every failure must reach the user, not crash
-            self.failed.emit(exc)
-        finally:
-            self.done.emit()
-
-    def _sample(self) -> api.PredictionResult:
-        result = None
-        for item in api.predict_iter(self.request, self._stop.is_set):
-            if isinstance(item, api.PredictionResult):
-                result = item
-            else:
-                self.progress.emit(item)
-        assert result is not None
-        return result
-
-    def _sample_and_rank(self, plan: RelaxRankPlan) -> None:
-        library, warnings = api.library_sources(
-            self.request.formula, plan.switches, plan.library_path
-        )
-        for line in warnings:
-            self.warning.emit(line)
-        prediction = None
-        if plan.switches.samples:
-            prediction = self._sample()
-            self.sampled.emit(prediction)
-        elif self._stop.is_set():
-            raise api.CancelledError("cancelled before relaxing")
-        ranked = None
-        candidates = api.gather(library, prediction)
-        for event in api.relax_and_rank_iter(candidates, plan.settings, self._stop.is_set):
-            if isinstance(event, api.RankedResult):
-                ranked = event
-            else:
-                self.rank_progress.emit(event)
-        assert ranked is not None
-        self.result.emit(RankedJob(prediction, ranked, tuple(warnings), plan))
+def _sample(
+    request: api.PredictRequest, stop: threading.Event
+) -> Generator[JobEvent, None, api.PredictionResult]:
+    result = None
+    for item in api.predict_iter(request, stop.is_set):
+        if isinstance(item, api.PredictionResult):
+            result = item
+        else:
+            yield ("progress", item)
+    assert result is not None
+    return result
 
 
 class JobRunner(QObject):
@@ -121,13 +104,18 @@ class JobRunner(QObject):
     def __init__(self, jobs: JobList | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.jobs = jobs if jobs is not None else JobList()
-        self._thread: QThread | None = None
-        self._worker: PredictWorker | None = None
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._worker: GeneratorWorker | None = None
+        self._stop: threading.Event | None = None
         self._current: int | None = None
+        self._answered = False  # the running job's returned/errored/aborted has arrived
+        # The last finished worker: its pool thread may still be leaving run().
+        self._retired: GeneratorWorker | None = None
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None
+        return self._worker is not None
 
     def submit(self, request: api.PredictRequest, plan: RelaxRankPlan | None = None) -> int:
         """Queue a prediction (relaxed and ranked after sampling when ``plan`` is given);
@@ -138,7 +126,8 @@ class JobRunner(QObject):
         return job.job_id
 
     def cancel(self, job_id: int) -> None:
-        """Cancel a queued job at once, or ask a running one to stop at its next step."""
+        """Cancel a queued job at once, or ask a running one to stop at its next step (see
+        the module docstring: the engine's stop event, and ``quit()`` for a plain prediction)."""
         job = self.jobs.get(job_id)
         if job is None or not job.status.active:
             return
@@ -147,25 +136,28 @@ class JobRunner(QObject):
             self.job_cancelled.emit(job_id)
         elif self._worker is not None and self._current == job_id:
             self.jobs.update(job_id, message="stopping…")
-            self._worker.stop()
+            assert self._stop is not None
+            self._stop.set()
+            if job.plan is None:  # nothing is kept: abort at the next yield
+                self._worker.quit()
 
     def cancel_all(self) -> None:
         for job in list(self.jobs.jobs):
             self.cancel(job.job_id)
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Cancel everything and wait for the worker thread; True when it ended in time.
+        """Cancel everything and wait for the worker; True when it ended in time.
 
         The worker's last signals (cancelled, finished) are delivered before returning, so
         job statuses are final and ``busy`` is False afterwards.
         """
         self.cancel_all()
-        thread = self._thread
-        if thread is None:
+        if self._worker is None:
             return True
-        ended = bool(thread.wait(timeout_ms))
+        ended = bool(self._pool.waitForDone(timeout_ms))
         if ended:
             QCoreApplication.sendPostedEvents(self, 0)
+            self._retired = None
         return ended
 
     def _start_next(self) -> None:
@@ -174,41 +166,41 @@ class JobRunner(QObject):
             self.idle.emit()
             return
         self._current = job.job_id
+        self._answered = False
         self.jobs.update(job.job_id, status=JobStatus.RUNNING, message="loading model…")
-        thread = QThread()
-        worker = PredictWorker(job.request, job.plan)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progress.connect(self._on_progress)
-        worker.sampled.connect(self._on_sampled)
-        worker.rank_progress.connect(self._on_rank_progress)
-        worker.warning.connect(self._on_warning)
-        worker.result.connect(self._on_result)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_cancelled)
-        # Direct: quit() is thread-safe, and a queued quit would dead-lock shutdown()'s wait().
-        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._worker = thread, worker
-        thread.start()
+        self._stop = threading.Event()
+        worker = make_worker(run_job, job.request, job.plan, self._stop)
+        assert isinstance(worker, GeneratorWorker)
+        worker.yielded.connect(self._on_yielded)
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_errored)
+        worker.aborted.connect(self._on_aborted)
+        worker.finished.connect(self._on_worker_finished)
+        self._worker = worker
+        self._pool.start(worker)
         self.job_started.emit(job.job_id)
 
-    def _record_progress(self, step: int, total: int, elapsed_s: float, eta_s: float, **extra: object) -> None:
+    def _record_progress(
+        self, step: int, total: int, elapsed_s: float, eta_s: float, **extra: object
+    ) -> None:
         """Store a progress step on the current job, keeping a "stopping…" note."""
         assert self._current is not None
         job = self.jobs.get(self._current)
         note = job.message if job is not None and job.message == "stopping…" else ""
         self.jobs.update(
-            self._current, step=step, total=total, elapsed_s=elapsed_s, eta_s=eta_s, message=note,
+            self._current,
+            step=step,
+            total=total,
+            elapsed_s=elapsed_s,
+            eta_s=eta_s,
+            message=note,
             **extra,
         )
 
-    @Slot(object)
     def _on_progress(self, progress: api.PredictProgress) -> None:
         self._record_progress(progress.step, progress.total, progress.elapsed_s, progress.eta_s)
         self.job_progress.emit(self._current, progress)
 
-    @Slot(object)
     def _on_sampled(self, result: api.PredictionResult) -> None:
         assert self._current is not None
         self._keep_output(self._current, result)
@@ -222,14 +214,12 @@ class JobRunner(QObject):
         )
         self.job_sampled.emit(self._current, result)
 
-    @Slot(object)
     def _on_rank_progress(self, progress: api.RelaxProgress) -> None:
         self._record_progress(
             progress.done, progress.total, progress.elapsed_s, progress.eta_s, phase="relax"
         )
         self.job_rank_progress.emit(self._current, progress)
 
-    @Slot(str)
     def _on_warning(self, line: str) -> None:
         assert self._current is not None
         job = self.jobs.get(self._current)
@@ -249,7 +239,6 @@ class JobRunner(QObject):
             getattr(result, "energy_label", None) or "",
         )
 
-    @Slot(object)
     def _on_result(self, result: api.PredictionResult | RankedJob) -> None:
         assert self._current is not None
         job_id = self._current
@@ -288,25 +277,49 @@ class JobRunner(QObject):
         )
         self.job_finished.emit(job_id, result)
 
-    @Slot(object)
     def _on_failed(self, exc: BaseException) -> None:
         assert self._current is not None
         self.jobs.update(self._current, status=JobStatus.FAILED, message=str(exc).splitlines()[0])
         self.job_failed.emit(self._current, exc)
 
-    @Slot()
     def _on_cancelled(self) -> None:
         assert self._current is not None
         self.jobs.update(self._current, status=JobStatus.CANCELLED, message="cancelled")
         self.job_cancelled.emit(self._current)
 
+    @Slot(object)
+    def _on_yielded(self, event: JobEvent) -> None:
+        kind, payload = event
+        {
+            "progress": self._on_progress,
+            "sampled": self._on_sampled,
+            "rank_progress": self._on_rank_progress,
+            "warning": self._on_warning,
+        }[kind](payload)
+
+    @Slot(object)
+    def _on_returned(self, result: api.PredictionResult | RankedJob) -> None:
+        self._answered = True
+        self._on_result(result)
+
+    @Slot(object)
+    def _on_errored(self, exc: BaseException) -> None:
+        self._answered = True
+        if isinstance(exc, api.CancelledError):
+            self._on_cancelled()
+        else:
+            self._on_failed(exc)
+
     @Slot()
-    def _on_thread_finished(self) -> None:
-        thread, worker = self._thread, self._worker
-        self._thread = self._worker = None
+    def _on_aborted(self) -> None:
+        self._answered = True
+        self._on_cancelled()
+
+    @Slot()
+    def _on_worker_finished(self) -> None:
+        """The worker's last signal: the job is over; start the next one."""
+        if not self._answered:  # quit() after the last step: no value was returned
+            self._on_cancelled()
+        self._retired, self._worker, self._stop = self._worker, None, None
         self._current = None
-        if worker is not None:
-            worker.deleteLater()
-        if thread is not None:
-            thread.deleteLater()
         self._start_next()

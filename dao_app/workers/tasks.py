@@ -1,9 +1,13 @@
-"""Short background computations (matching, pairwise matrices, model look-ups) on a thread pool.
+"""Short background computations (relaxations, T_c, XRD, matching, model look-ups) on a pool.
 
-``TaskRunner.start(key, fn, *args)`` runs ``fn(*args)`` on a pool thread. The result comes
-back as ``finished(key, value)`` (or ``failed(key, exception)``) emitted on the GUI thread:
-the pool thread emits to a private relay, whose queued connection lands in ``TaskRunner``'s
-slots on the GUI thread. Callers tag keys so they can ignore answers that are out of date.
+``TaskRunner.start(key, fn, *args)`` runs ``fn(*args)`` as a superqt worker (see
+:mod:`dao_app.workers.background`: a ``FunctionWorker``, or a ``GeneratorWorker`` when ``fn``
+is a generator function, whose yields are ignored and whose return value is the answer) on
+the runner's own thread pool, ``threads`` at a time, in the order started. The answer comes
+back as ``finished(key, value)`` or ``failed(key, exception)``, emitted by ``TaskRunner``'s
+slots on the GUI thread (the worker's signals are queued to them). Callers tag keys so they
+can ignore answers that are out of date; a task is stopped by the caller's own means (e.g. a
+``threading.Event`` its function checks), there is no cancel here.
 """
 
 from __future__ import annotations
@@ -12,27 +16,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
+from dao_app.workers.background import FunctionWorker, GeneratorWorker, make_worker
 
-class _Relay(QObject):
-    returned = Signal(int, object)
-    errored = Signal(int, object)
-
-
-class _Task(QRunnable):
-    def __init__(self, number: int, fn: Callable[..., Any], args: tuple[Any, ...], relay: _Relay):
-        super().__init__()
-        self.number, self.fn, self.args, self.relay = number, fn, args, relay
-        self.setAutoDelete(False)  # Python keeps the reference until the answer is delivered
-
-    def run(self) -> None:
-        try:
-            value = self.fn(*self.args)
-        except Exception as exc:  # noqa: BLE001 - reported to the GUI, never raised in a thread
-            self.relay.errored.emit(self.number, exc)
-        else:
-            self.relay.returned.emit(self.number, value)
+_TASK = "dao_task"  # dynamic property on a worker's signals object: its task number
 
 
 class TaskRunner(QObject):
@@ -45,20 +33,21 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
-        self._relay = _Relay(self)
-        self._relay.returned.connect(self._on_returned)
-        self._relay.errored.connect(self._on_errored)
-        self._tasks: dict[int, tuple[str, _Task]] = {}
+        self._tasks: dict[int, tuple[str, FunctionWorker | GeneratorWorker]] = {}
         self._counter = 0
-        # Finished tasks are kept a little longer: the pool thread may still be unwinding run().
-        self._retired: deque[_Task] = deque(maxlen=16)
+        # Answered workers are kept a little longer: the pool thread may still be leaving run().
+        self._retired: deque[FunctionWorker | GeneratorWorker] = deque(maxlen=16)
 
     def start(self, key: str, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` in the background; answer with ``finished``/``failed`` for ``key``."""
         self._counter += 1
-        task = _Task(self._counter, fn, args, self._relay)
-        self._tasks[self._counter] = (key, task)
-        self.pool.start(task)
+        worker = make_worker(fn, *args)
+        worker.signals.setProperty(_TASK, self._counter)
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_errored)
+        worker.finished.connect(self._on_worker_finished)
+        self._tasks[self._counter] = (key, worker)
+        self.pool.start(worker)
 
     @property
     def pending(self) -> int:
@@ -69,15 +58,32 @@ class TaskRunner(QObject):
         """Block until the pool is idle (shutdown and tests); True when it is."""
         return bool(self.pool.waitForDone(msecs))
 
-    @Slot(int, object)
-    def _on_returned(self, number: int, value: object) -> None:
-        self.finished.emit(self._retire(number), value)
+    def _number(self) -> int:
+        return int(self.sender().property(_TASK))
 
-    @Slot(int, object)
-    def _on_errored(self, number: int, exc: object) -> None:
-        self.failed.emit(self._retire(number), exc)
+    @Slot(object)
+    def _on_returned(self, value: object) -> None:
+        key = self._retire(self._number())
+        if key is not None:
+            self.finished.emit(key, value)
 
-    def _retire(self, number: int) -> str:
-        key, task = self._tasks.pop(number)
-        self._retired.append(task)
+    @Slot(object)
+    def _on_errored(self, exc: object) -> None:
+        key = self._retire(self._number())
+        if key is not None:
+            self.failed.emit(key, exc)
+
+    @Slot()
+    def _on_worker_finished(self) -> None:
+        """Last signal of every worker; answers one that ended without an answer (aborted)."""
+        key = self._retire(self._number())
+        if key is not None:
+            self.failed.emit(key, RuntimeError(f"task {key!r} ended without an answer"))
+
+    def _retire(self, number: int) -> str | None:
+        entry = self._tasks.pop(number, None)
+        if entry is None:
+            return None
+        key, worker = entry
+        self._retired.append(worker)
         return key

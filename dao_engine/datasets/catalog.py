@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 
-from dao_engine.datasets.arrays import CrystalArrays
 from dao_engine.datasets.loaders import (
     REFERENCE_FILES,
     Loader,
@@ -23,15 +21,7 @@ from dao_engine.datasets.loaders import (
     supercon3d_loader,
     threedsc_nondoped_loader,
 )
-from dao_engine.datasets.parsing import ReadReport
-
-
-def sc_s_loader(root: Path, limit: int | None, processes: int) -> tuple[CrystalArrays, ReadReport]:
-    """SC-s (see :func:`dao_engine.superconductors.data.sc_s_loader`; imported late, since that
-    module reads datasets itself)."""
-    from dao_engine.superconductors.data import sc_s_loader as load
-
-    return load(root, limit, processes)
+from dao_engine.datasets.supercon import sc_s_loader
 
 
 @dataclass(frozen=True)

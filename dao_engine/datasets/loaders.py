@@ -40,9 +40,7 @@ def csv_loader(
     return load
 
 
-def multi_csv_loader(
-    rels: tuple[str, ...], energy: str | None, labels: tuple[str, ...]
-) -> Loader:
+def multi_csv_loader(rels: tuple[str, ...], energy: str | None, labels: tuple[str, ...]) -> Loader:
     """Several CDVAE-style CSV parts of one split, read in order and joined end to end
     (``limit`` counts entries over all parts)."""
 

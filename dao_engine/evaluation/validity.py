@@ -1,7 +1,7 @@
 """Validity of a predicted crystal, as in the CSP protocol (CDVAE / DiffCSP ``eval_utils``).
 
 Structural: the lattice is not degenerate, the volume is ≥ 0.1 Å³ and no two atoms are closer
-than 0.5 Å (:func:`dao_engine.relax.validity.check_validity`).
+than 0.5 Å (:func:`dao_engine.crystal.validity.validity_problem`).
 
 Composition: the SMACT test of CDVAE/DiffCSP's ``smact_validity`` — some assignment of oxidation
 states to the elements makes the reduced formula charge neutral and passes the Pauling
@@ -25,13 +25,11 @@ import numpy as np
 
 from dao_engine.crystal.elements import element_symbol
 from dao_engine.crystal.structure import Crystal
+from dao_engine.crystal.validity import validity_problem
 from dao_engine.errors import DaoError
-from dao_engine.relax.validity import MIN_DISTANCE, MIN_VOLUME, check_validity
 
 #: Like DiffCSP: give up (invalid) when the oxidation-state combinations exceed this number.
 MAX_OXIDATION_COMBINATIONS = 10**7
-#: A lattice vector shorter than this (Å) makes the lattice degenerate.
-MIN_LATTICE_LENGTH = 1e-6
 
 
 @dataclass(frozen=True)
@@ -53,17 +51,6 @@ class Validity:
     @property
     def valid(self) -> bool:
         return self.structural is None and self.composition is None
-
-
-def structural_validity(
-    crystal: Crystal, min_distance: float = MIN_DISTANCE, min_volume: float = MIN_VOLUME
-) -> str | None:
-    """None when ``crystal`` is structurally valid, else the reason (degenerate lattice,
-    collapsed cell, overlapping atoms)."""
-    lengths = np.linalg.norm(crystal.lattice, axis=1)
-    if not np.isfinite(crystal.lattice).all() or (lengths < MIN_LATTICE_LENGTH).any():
-        return f"degenerate lattice (vector lengths {', '.join(f'{x:.3g}' for x in lengths)} Å)"
-    return check_validity(crystal, min_distance, min_volume)
 
 
 def _smact() -> tuple[Any, Any, Any]:
@@ -140,5 +127,5 @@ def composition_validity(species: Sequence[int] | np.ndarray) -> str | None:
 def check_prediction(crystal: Crystal | None, species: Sequence[int] | np.ndarray) -> Validity:
     """Validity of one prediction; ``crystal`` None stands for a sample that came out non-finite.
     ``species`` is the composition to test (the prediction's, equal to the reference's in CSP)."""
-    structural = "non-finite sample" if crystal is None else structural_validity(crystal)
+    structural = "non-finite sample" if crystal is None else validity_problem(crystal)
     return Validity(structural, composition_validity(species))

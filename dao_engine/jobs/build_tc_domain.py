@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     from dao_engine.datasets.settings import data_root
-    from dao_engine.superconductors.data import sc_s_loader
+    from dao_engine.datasets.supercon import sc_s_loader
     from dao_engine.superconductors.features import crystal_features
     from dao_engine.superconductors.service import get_tc_ensemble
 
@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         "quantiles": [round(float(np.percentile(train, p)), 4) for p in range(101)],
     }
     write_text_atomic(args.out, json.dumps(payload, separators=(",", ":")))
-    print(f"{len(z)} structures, k={args.k}: 95th percentile {payload['quantiles'][95]} -> {args.out}")
+    print(
+        f"{len(z)} structures, k={args.k}: 95th percentile {payload['quantiles'][95]} -> {args.out}"
+    )
     return 0
 
 

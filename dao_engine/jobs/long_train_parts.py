@@ -104,7 +104,10 @@ class LongRun:
         if not getattr(a, "new_cycle", None) or step < cfg.total_steps:
             return
         self.trainer.config = replace(
-            cfg, cycle_start=step, total_steps=step + a.new_cycle, lr=a.cycle_lr,
+            cfg,
+            cycle_start=step,
+            total_steps=step + a.new_cycle,
+            lr=a.cycle_lr,
             warmup_steps=a.warmup,
         )
         print(

@@ -94,9 +94,7 @@ def _best_group(sources: list[int], targets: list[int]) -> tuple[dict[int, int],
 
 
 def _formula(counts: Mapping[int, int]) -> str:
-    return "".join(
-        element_symbol(z) + (str(n) if n > 1 else "") for z, n in sorted(counts.items())
-    )
+    return "".join(element_symbol(z) + (str(n) if n > 1 else "") for z, n in sorted(counts.items()))
 
 
 def _rescaled(library: KnownLibrary, index: int, mapping: Mapping[int, int], label: str) -> Crystal:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 
 from dao_engine.crystal.structure import Crystal
 from dao_engine.crystal.symmetry import space_group
+from dao_engine.crystal.validity import candidate_problem
 from dao_engine.errors import ConfigError
 from dao_engine.events import StopCheck
-from dao_engine.prediction import sample_problem
 from dao_engine.ranking.polymorphs import group_polymorphs, same_structure
 from dao_engine.ranking.sources import SourcedCandidate
 
@@ -169,7 +169,9 @@ def relax_and_rank_iter(
         relaxed.append((result if result is not None else cand.crystal, result is not None))
         elapsed = time.perf_counter() - started
         left = (len(candidates) - i - 1) * elapsed / (i + 1)
-        yield RelaxProgress(i + 1, len(candidates), elapsed, 0.0 if cancelled else left, cand.source)
+        yield RelaxProgress(
+            i + 1, len(candidates), elapsed, 0.0 if cancelled else left, cand.source
+        )
     yield rank(candidates, relaxed, settings, match, time.perf_counter() - started, cancelled)
 
 
@@ -183,7 +185,7 @@ def rank(
 ) -> RankedResult:
     """Energies, polymorph groups and the ranking of relaxed candidates."""
     crystals = [c for c, _ in relaxed]
-    problems = [sample_problem(c) for c in crystals]
+    problems = [candidate_problem(c) for c in crystals]
     chgnet = _chgnet_energies(crystals, problems) if settings.rank == "chgnet" else None
     dao = _dao_energies(candidates, relaxed, problems, settings)
     items = [
@@ -219,8 +221,10 @@ def _library_best_first(
     )
     if pinned is None or pinned.polymorph == 1:
         return ranked
+
     def new_rank(p: int) -> int:
         return 1 if p == pinned.polymorph else p + (1 if p < pinned.polymorph else 0)
+
     moved = [replace(c, polymorph=new_rank(c.polymorph)) for c in ranked]
     return sorted(moved, key=lambda c: (c.polymorph, _sort_energy(c.delta_mev, c.problem)))
 
@@ -237,7 +241,9 @@ def _grouped(
 ) -> list[RankedCandidate]:
     order = sorted(range(len(items)), key=lambda i: _sort_energy(energy[i], items[i].problem))
     plausible = [i for i in order if items[i].problem is None]
-    labels = dict(zip(plausible, group_polymorphs([items[i].crystal for i in plausible], match)))
+    labels = dict(
+        zip(plausible, group_polymorphs([items[i].crystal for i in plausible], match), strict=False)
+    )
     for i in order:
         labels.setdefault(i, len(set(labels.values())) + i)  # implausible: each on its own
     best = {}
@@ -262,7 +268,9 @@ def _chgnet_energies(crystals: list[Crystal], problems: list[str | None]) -> lis
 
     todo = [i for i, p in enumerate(problems) if p is None]
     values: list[float | None] = [None] * len(crystals)
-    for i, e in zip(todo, chgnet_energies([crystals[i] for i in todo]) if todo else []):
+    for i, e in zip(
+        todo, chgnet_energies([crystals[i] for i in todo]) if todo else [], strict=False
+    ):
         values[i] = e
     return values
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dao_engine.crystal.structure import Crystal
-from dao_engine.prediction import PredictionResult, sample_problem
+from dao_engine.crystal.validity import candidate_problem
+from dao_engine.prediction import PredictionResult
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class SourcedCandidate:
 
     @property
     def kind(self) -> str:
-        """"dao", "known" or "template"."""
+        """ "dao", "known" or "template"."""
         if self.shot is not None:
             return "dao"
         return "known" if self.source.startswith("known") else "template"
@@ -52,7 +53,10 @@ def from_prediction(result: PredictionResult) -> list[SourcedCandidate]:
 
 
 def from_library(
-    formula: str, limit: int = 5, known: bool = True, templates: bool = True,
+    formula: str,
+    limit: int = 5,
+    known: bool = True,
+    templates: bool = True,
     library_path: str | None = None,
 ) -> list[SourcedCandidate]:
     """Up to ``limit`` distinct known structures and templates for ``formula``, best first.
@@ -66,7 +70,7 @@ def from_library(
     found = library_candidates(load_library(library_path), formula, limit, known, templates)
     return [
         SourcedCandidate(
-            c.crystal, c.source, None, sample_problem(c.crystal), material_id=c.material_id
+            c.crystal, c.source, None, candidate_problem(c.crystal), material_id=c.material_id
         )
         for c in found
     ]

@@ -16,9 +16,9 @@ from functools import lru_cache
 from typing import Any
 
 from dao_engine.crystal.structure import Crystal
+from dao_engine.crystal.validity import validity_problem
 from dao_engine.errors import DaoError
 from dao_engine.io.convert import crystal_from_structure, structure_from_crystal
-from dao_engine.relax.validity import check_validity
 
 
 class ChgnetUnavailableError(DaoError):
@@ -137,4 +137,4 @@ def relax_with_chgnet(
     relaxed = crystal_from_structure(final, label=f"{crystal.label} (CHGNet-relaxed)")
     if not energies:  # collapsed at once: no energy was computed
         energies = [float("nan")]
-    return ChgnetRelaxation(relaxed, energies, aborted or check_validity(relaxed))
+    return ChgnetRelaxation(relaxed, energies, aborted or validity_problem(relaxed))

@@ -15,9 +15,9 @@ import torch
 
 from dao_engine.crystal.batch import CrystalBatch
 from dao_engine.crystal.structure import Crystal
+from dao_engine.crystal.validity import validity_problem
 from dao_engine.diffusion.wrapped_normal import wrap
 from dao_engine.errors import ConfigError
-from dao_engine.relax.validity import check_validity
 
 #: (lattice, frac, species, t) → normalised energy (B,)
 EnergyFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -101,5 +101,5 @@ def relax_with_energy_model(
             keep_best(energies(lattice, frac))
     best_e, best_l, best_f = best["energy"], best["lattice"], best["frac"]
     relaxed = CrystalBatch(best_l, best_f, batch.species).to_crystals()
-    invalid = [check_validity(c) for c in relaxed]
+    invalid = [validity_problem(c) for c in relaxed]
     return RelaxResult(relaxed, start, best_e, trajectory, invalid)

@@ -2,8 +2,8 @@
 
 Every path that samples (``dao predict`` and the app, ``dao evaluate``, the GPU job) takes a
 :class:`SamplingSettings` (its request types derive from it), and the CLI adds the same flags
-for it (:mod:`dao_engine.cli_sampling`). A new sampler option is a field here, its use in
-:mod:`dao_engine.sampling.sampler`, and its flag in :mod:`dao_engine.cli_sampling`.
+for it (:mod:`dao_engine.cli.sampling_options`). A new sampler option is a field here, its use in
+:mod:`dao_engine.sampling.sampler`, and its flag in :mod:`dao_engine.cli.sampling_options`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from dao_engine.superconductors.data import COMPOSITION_TOLERANCE
+from dao_engine.datasets.supercon import COMPOSITION_TOLERANCE
 
 
 def _case_lines(cases: dict[str, Any]) -> str:

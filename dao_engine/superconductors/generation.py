@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from dao_engine.crystal.structure import Crystal
+from dao_engine.crystal.validity import validity_problem
+from dao_engine.datasets.supercon import CompositionEntry
 from dao_engine.evaluation.matching import rms_distance
 from dao_engine.evaluation.protocol import Shot
 from dao_engine.evaluation.runner import sample_shots_iter
-from dao_engine.evaluation.validity import structural_validity
 from dao_engine.models.loading import LoadedModel
 from dao_engine.sampling.sampler import SamplerConfig
-from dao_engine.superconductors.data import CompositionEntry
 
 #: Numbers of shots at which the case studies' best RMSE is reported (Fig. 5d of the paper).
 SHOT_COUNTS = (1, 5, 10, 15, 20)
@@ -75,7 +75,7 @@ def generate_for_compositions(
     kept_entries, crystals, implausible = [], [], 0
     for entry, row in zip(fits, rows, strict=True):
         crystal = row[0].crystal if row else None
-        if crystal is None or structural_validity(crystal) is not None:
+        if crystal is None or validity_problem(crystal) is not None:
             implausible += 1
             continue
         kept_entries.append(entry)
@@ -147,7 +147,7 @@ def save_generated(
 def load_generated(path: str | Path) -> GeneratedSet:
     """Read what :func:`save_generated` wrote."""
     from dao_engine.datasets.arrays import CrystalArrays
-    from dao_engine.superconductors.data import composition_of_species
+    from dao_engine.datasets.supercon import composition_of_species
 
     arrays = CrystalArrays.load_npz(path)
     crystals = arrays.crystals()

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from dao_engine.datasets.supercon import CASE_STUDY_TC
 from dao_engine.io.atomic import atomic_open, write_text_atomic
 from dao_engine.superconductors.crossval import CrossValidation
-from dao_engine.superconductors.data import CASE_STUDY_TC
 from dao_engine.superconductors.ensemble import TcPrediction
 from dao_engine.superconductors.study import StudyConfig, StudyResult
 

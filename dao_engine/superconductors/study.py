@@ -12,11 +12,11 @@ import numpy as np
 
 from dao_engine.crystal.structure import Crystal
 from dao_engine.datasets.arrays import CrystalArrays
+from dao_engine.datasets.supercon import CompositionEntry
 from dao_engine.models.loading import LoadedModel
 from dao_engine.sampling.sampler import SamplerConfig
 from dao_engine.sampling.settings import DEFAULT_STEPS
 from dao_engine.superconductors.crossval import CrossValidation, cross_validate
-from dao_engine.superconductors.data import CompositionEntry
 from dao_engine.superconductors.ensemble import TcEnsemble, TcPrediction
 from dao_engine.superconductors.features import crystal_features
 from dao_engine.superconductors.generation import (

@@ -114,7 +114,7 @@ def window(open_window, settings):
 def _close_and_check(win) -> None:
     assert win.close()
     assert not win.runner.busy, "a prediction thread outlived its window"
-    background = (win.matcher.tasks, win.polymorphs._tasks, win.form._tasks, win.relax_tasks,
+    background = (win.matcher.tasks, win.polymorphs._tasks, win.form._tasks, win.relax.tasks,
                   win.xrd_patterns.tasks)  # fmt: skip
     for tasks in (*background, win.tc.tasks):
         assert tasks.pool.activeThreadCount() == 0, "a background task outlived its window"

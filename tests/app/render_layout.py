@@ -40,7 +40,7 @@ def _predict(window, wait_for, settle, save) -> None:  # noqa: ANN001
     form.steps.setValue(int(os.environ.get("DAO_SCREENSHOT_STEPS", "300")))
     form.keep_every.setValue(10)
     form.device.setCurrentText("cpu")
-    window.submit(form.request())
+    window.jobs.submit(form.request())
     for _ in range(3):
         wait_for(window.runner.job_progress)
     settle(800)
@@ -51,7 +51,7 @@ def _predict(window, wait_for, settle, save) -> None:  # noqa: ANN001
 
 def _relax_bar_shot(window, settle, out: Path) -> str:  # noqa: ANN001
     """The status bar with the relax progress bar showing a sample CHGNet step count (what
-    ``window_relax`` shows during a relaxation), to check its text is readable."""
+    ``RelaxController`` shows during a relaxation), to check its text is readable."""
     bar = window.relax_progress
     bar.setRange(0, 200)
     bar.setValue(37)
@@ -86,13 +86,13 @@ def layout_shots(make_window, wait_for, settle, grab_window, checkpoint: str, wo
     _predict(window, wait_for, settle, save)
     widths["predicted"] = watch.sample()
     saved.append(_relax_bar_shot(window, settle, out))
-    window.open_reference(api.write_structure(nacl(), workdir / LONG_REFERENCE))
+    window.reference.open_reference(api.write_structure(nacl(), workdir / LONG_REFERENCE))
     wait_for(window.matcher.matches_updated)
     uids = [r.uid for r in window.session.candidates]
     window.select_uids(uids[:1])
     settle(600)
     widths["reference"] = watch.sample()
-    window.toggle_measure()
+    window.views.toggle_measure()
     settle(300)
     front = _front_atoms(window.view)
     for element in ("Na", "Cl"):
@@ -103,7 +103,7 @@ def layout_shots(make_window, wait_for, settle, grab_window, checkpoint: str, wo
     for index in range(1, window.tabs.count()):
         window.tabs.setCurrentIndex(index)
         if window.tabs.currentWidget() is window.polymorphs:
-            window.compare_selected()
+            window.views.compare_selected()
             wait_for(window.polymorphs.matrix_ready, 60000)
         if window.tabs.currentWidget() is window.xrd and window.xrd_patterns.busy:
             wait_for(window.xrd_patterns.ready, 120000)

@@ -49,10 +49,10 @@ def tc_shot(make_window, wait_for, settle, grab_window, checkpoint: str, workdir
     form.steps.setValue(int(os.environ.get("DAO_SCREENSHOT_STEPS", "200")))
     form.keep_every.setValue(0)
     form.device.setCurrentText("cpu")
-    window.submit(form.request())
+    window.jobs.submit(form.request())
     wait_for(window.tc.updated, 900000)
     reference = api.write_structure(a15_nb3sn(), workdir / "Nb3Sn_A15.cif")
-    window.open_reference(reference)
+    window.reference.open_reference(reference)
     wait_for(window.tc.reference_tc_changed)
     if window.tc.reference_tc is None:
         wait_for(window.tc.reference_tc_changed)

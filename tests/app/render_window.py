@@ -82,7 +82,7 @@ def relax_rank_shot(checkpoint: str, workdir: Path, out: Path, formula: str = "N
     form.steps.setValue(int(os.environ.get("DAO_SCREENSHOT_STEPS", "1000")))
     form.keep_every.setValue(0)
     form.device.setCurrentText("cpu")
-    window.submit(form.request())
+    window.jobs.submit(form.request())
     wait_for(window.candidates_added, 1800000)
     window.select_uids([window.session.candidates[0].uid])
     settle(1200)
@@ -174,7 +174,7 @@ def _click_atom(view, index: int) -> None:
 def _click_measure(window) -> dict:
     """Turn Measure on and click the front-most Na and Cl atoms; report what was measured."""
     view = window.view
-    window.toggle_measure()
+    window.views.toggle_measure()
     settle(300)
     front = _front_atoms(view)
     for element in ("Na", "Cl"):
@@ -203,7 +203,7 @@ def measurement_shot(window, workdir: Path, out: Path) -> str:
     window.tabs.setCurrentIndex(0)
     settle(600)
     if not window.view.measure.active:
-        window.toggle_measure()
+        window.views.toggle_measure()
     window.view.measure.clear()
     front = _front_atoms(window.view)
     for element in ("Na", "Cl"):
@@ -224,7 +224,7 @@ def _animation_frames(window, workdir: Path) -> int:
     form.steps.setValue(4)
     form.keep_every.setValue(1)
     form.device.setCurrentText("cpu")
-    window.submit(form.request())
+    window.jobs.submit(form.request())
     wait_for(window.candidates_added)
     window.tabs.setCurrentWidget(window.trajectory)
     settle(300)
@@ -253,7 +253,7 @@ def screenshots(checkpoint: str, workdir: Path, out: Path) -> list[str]:
     window.form.steps.setValue(1000)
     window.form.keep_every.setValue(25)
     window.form.device.setCurrentText("cpu")
-    job = window.submit(window.form.request())
+    job = window.jobs.submit(window.form.request())
     for _ in range(3):
         wait_for(window.runner.job_progress)
     settle(1500)
@@ -261,14 +261,14 @@ def screenshots(checkpoint: str, workdir: Path, out: Path) -> list[str]:
     wait_for(window.runner.job_finished, 600000)
     settle(800)
     cif = api.write_structure(nacl(), workdir / "NaCl_Fm-3m.cif")
-    window.open_reference(cif)
+    window.reference.open_reference(cif)
     wait_for(window.matcher.matches_updated)
     first = window.session.candidates[0].uid
     window.select_uids([first])
     settle(800)
     save("results_with_reference")
     window.select_uids([r.uid for r in window.session.candidates][:6])
-    window.compare_selected()
+    window.views.compare_selected()
     wait_for(window.polymorphs.matrix_ready)
     settle(800)
     save("polymorph_grid")
@@ -315,7 +315,11 @@ def main(argv: list[str]) -> int:
             window.close()
         elif args.mode == "relax_rank":
             Path(args.out).mkdir(parents=True, exist_ok=True)
-            print(json.dumps([relax_rank_shot(args.checkpoint, Path(tmp), Path(args.out), args.formula)]))
+            print(
+                json.dumps(
+                    [relax_rank_shot(args.checkpoint, Path(tmp), Path(args.out), args.formula)]
+                )
+            )
         elif args.mode == "layout":
             from tests.app.render_layout import layout_shots
 

@@ -65,7 +65,7 @@ def test_xrd_tab_draws_the_candidate_over_the_reference(qtbot, window, nacl_cif,
     cscl_path = api.write_structure(cscl(), tmp_path / "CsCl.cif")
     uids = _import(qtbot, window, [cscl_path, nacl_cif])
     with qtbot.waitSignal(window.matcher.matches_updated, timeout=60000, raising=False):
-        assert window.open_reference(nacl_cif)
+        assert window.reference.open_reference(nacl_cif)
     window.select_uids([uids[0]])
     window.tabs.setCurrentWidget(window.xrd)
     ax = window.xrd.axes
@@ -83,7 +83,7 @@ def test_xrd_tab_draws_the_candidate_over_the_reference(qtbot, window, nacl_cif,
     assert window.xrd_patterns.cached_uids() == set(uids)
     x, y = ax.get_lines()[0].get_data()
     assert abs(x[np.argmax(y)] - 31.73) < 0.1
-    window.clear_reference()
+    window.reference.clear_reference()
     assert len(ax.get_lines()) == 1  # the candidate's pattern is cached: drawn at once
     assert not window.errors.history
 
@@ -91,7 +91,7 @@ def test_xrd_tab_draws_the_candidate_over_the_reference(qtbot, window, nacl_cif,
 def test_candidates_csv_has_the_header_and_one_row_per_candidate(qtbot, window, nacl_cif, tmp_path):
     cscl_path = api.write_structure(cscl(), tmp_path / "CsCl.cif")
     uids = _import(qtbot, window, [nacl_cif, cscl_path, nacl_cif])
-    path = window.export_candidates_csv(tmp_path / "candidates.csv")
+    path = window.files.export_candidates_csv(tmp_path / "candidates.csv")
     assert path is not None and str(path) in window.statusBar().currentMessage()
     rows = list(csv.reader(Path(path).open(encoding="utf-8")))
     header, body = rows[0], rows[1:]
@@ -109,7 +109,7 @@ def test_candidates_csv_has_the_header_and_one_row_per_candidate(qtbot, window, 
     assert by_uid[uids[0]][header.index("E DAO-P (eV/atom)")] == ""  # "—" → empty
     assert not window.errors.history
     assert "export_candidates_csv_dialog" in window.actions_by_name
-    assert window.export_candidates_csv(tmp_path / "no such folder" / "c.csv") is None
+    assert window.files.export_candidates_csv(tmp_path / "no such folder" / "c.csv") is None
     assert window.errors.history  # reported, not raised
 
 
@@ -132,8 +132,9 @@ def test_exported_cif_carries_provenance_that_pymatgen_and_ase_read_past(tmp_pat
 
     record, jobs, digest = _job_record(tmp_path)
     for symmetrize in (True, False):
-        path = export.export_one(record, tmp_path / f"s{symmetrize}.cif", jobs=jobs,
-                                 symmetrize=symmetrize)
+        path = export.export_one(
+            record, tmp_path / f"s{symmetrize}.cif", jobs=jobs, symmetrize=symmetrize
+        )
         items = api.read_cif_provenance(path.read_text())
         assert items == {
             "model": "dao-test.pt",
@@ -160,9 +161,11 @@ def test_exported_cif_carries_provenance_that_pymatgen_and_ase_read_past(tmp_pat
 def test_window_export_writes_provenance(qtbot, window, nacl_cif, tmp_path):
     [uid] = _import(qtbot, window, [nacl_cif])
     window.select_uids([uid])
-    [path] = window.export_records(window.selected_records(), ExportChoice("cif"),
-                                   tmp_path / "x.cif")
+    [path] = window.files.export_records(
+        window.candidates.selected_records(), ExportChoice("cif"), tmp_path / "x.cif"
+    )
     assert api.read_cif_provenance(path.read_text())["source"] == "NaCl_reference.cif"
-    paths = window.export_records(list(window.session.candidates), ExportChoice("cif"),
-                                  tmp_path)
+    paths = window.files.export_records(
+        list(window.session.candidates), ExportChoice("cif"), tmp_path
+    )
     assert all("_dao_source" in p.read_text() for p in paths)

@@ -11,7 +11,7 @@ from dao_app.qt_models.candidates import ENERGY_COLUMN
 from dao_app.widgets.predict_form import PredictForm
 from dao_engine import api
 
-SHIPPED = api.app_support.SHIPPED_ENERGY_MODEL
+SHIPPED = api.SHIPPED_ENERGY_MODEL
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_a_dao_p_energy_model_enables_guidance_and_goes_into_the_request(qtbot, 
 
 
 def test_the_shipped_energy_model_reads_and_is_checked(qtbot, form):
-    shipped = api.app_support.shipped_model_path(SHIPPED)
+    shipped = api.shipped_model_path(SHIPPED)
     assert _choose_energy(qtbot, form, shipped) == [True]
     assert form.energy_model.combo.currentIndex() == 1  # no duplicate entry
     assert form.has_energy and form.energy_model.info.max_atoms == 20
@@ -128,9 +128,9 @@ def test_energies_name_the_energy_model_in_table_and_session(
     assert "energies: tiny_dao_p.pt" in job_tip
 
     path = tmp_path / "energy.daosession"
-    assert window.save_session_to(path)
+    assert window.session_files.save_session_to(path)
     window.form.set_energy_checkpoint(None)
     with qtbot.waitSignal(window.form.energy_model_checked, timeout=60000):
-        assert window.open_session(path)
+        assert window.session_files.open_session(path)
     assert window.form.energy_checkpoint == tiny_dao_p
     assert "predicted by tiny_dao_p.pt" in window.session.candidates[0].energy_label

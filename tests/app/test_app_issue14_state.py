@@ -27,11 +27,11 @@ def test_cancel_clears_preview_and_progress_and_says_cancelled_once(qtbot, windo
     fill_form(window, "NaCl", shots=1, steps=400, keep_every=1)
     window.table.clearSelection()
     with qtbot.waitSignal(window.runner.job_progress, timeout=60000):
-        window.predict()
+        window.jobs.predict()
     qtbot.waitUntil(lambda: window.view.crystal is not None, timeout=30000)  # live preview
     job_id = window.session.jobs.running().job_id
     with qtbot.waitSignal(window.runner.job_cancelled, timeout=10000):
-        window.cancel_job()
+        window.jobs.cancel_job()
     assert window.session.jobs.get(job_id).status is JobStatus.CANCELLED
     text = window.job_panel.eta.text()
     assert text.endswith(": cancelled") and "(cancelled)" not in text
@@ -39,7 +39,7 @@ def test_cancel_clears_preview_and_progress_and_says_cancelled_once(qtbot, windo
     assert window.view.crystal is None  # the cancelled job's last frame is gone
     fill_form(window, "NaCl", shots=1, steps=3, keep_every=0)
     with qtbot.waitSignal(window.runner.job_started, timeout=10000):
-        window.predict()
+        window.jobs.predict()
     assert window.job_panel.progress.value() <= 0  # not the cancelled job's steps
     with qtbot.waitSignal(window.runner.idle, timeout=60000):
         pass
@@ -121,13 +121,13 @@ def test_chgnet_relax_shows_steps_eta_and_cancel_keeps_nothing(
 ):
     _strained(window, tmp_path)
     window.form.rank_group.chgnet_steps.setValue(1000)
-    window.relax_selected_chgnet()
+    window.relax.relax_selected_chgnet()
     qtbot.waitUntil(lambda: window.relax_progress.value() >= 3, timeout=20000)
     assert window.relax_progress.maximum() == 1000 and window.relax_cancel.isVisible()
     message = window.statusBar().currentMessage()
     assert "step" in message and "left" in message and "CHGNet" in message
-    window.cancel_job()  # Esc: no prediction runs, so the relaxation stops
-    qtbot.waitUntil(lambda: not window.relaxing, timeout=10000)
+    window.jobs.cancel_job()  # Esc: no prediction runs, so the relaxation stops
+    qtbot.waitUntil(lambda: not window.relax.relaxing, timeout=10000)
     assert window.model.rowCount() == 1 and window.undo_stack.count() == 0
     assert "cancelled" in window.statusBar().currentMessage()
     assert "nothing added" in window.statusBar().currentMessage()
@@ -138,7 +138,7 @@ def test_chgnet_relax_puts_its_energy_in_the_chgnet_column(qtbot, window, tmp_pa
     source = _strained(window, tmp_path)
     slow_chgnet.set()
     with qtbot.waitSignal(window.candidates_added, timeout=20000) as added:
-        window.relax_selected_chgnet()
+        window.relax.relax_selected_chgnet()
     [uid] = added.args[0]
     record = window.session.candidates.by_uid(uid)
     row = window.session.candidates.index_of(uid)
@@ -174,11 +174,17 @@ def test_tc_header_and_tab_state_the_assumption(window):
     assert "trained on known superconductors" in ASSUMPTION
 
 
-
-
 def _nb3sn() -> api.Crystal:
-    frac = [[0, 0, 0], [0.5, 0.5, 0.5], [0.25, 0, 0.5], [0.75, 0, 0.5], [0.5, 0.25, 0],
-            [0.5, 0.75, 0], [0, 0.5, 0.25], [0, 0.5, 0.75]]
+    frac = [
+        [0, 0, 0],
+        [0.5, 0.5, 0.5],
+        [0.25, 0, 0.5],
+        [0.75, 0, 0.5],
+        [0.5, 0.25, 0],
+        [0.5, 0.75, 0],
+        [0, 0.5, 0.25],
+        [0, 0.5, 0.75],
+    ]
     return api.Crystal(np.eye(3) * 5.29, np.array(frac), np.array([50, 50] + [41] * 6), "Nb3Sn")
 
 
@@ -204,7 +210,7 @@ def test_nacl_tc_is_marked_as_extrapolation_in_the_column(
         pytest.skip("the shipped T_c ensemble is not installed")
     monkeypatch.setenv("DAO_TC_MODEL", str(path))
     win = open_window(settings)
-    win.set_tc_enabled(True)
+    win.tc_tab.set_tc_enabled(True)
     paths = [api.write_structure(c, tmp_path / f"{c.label}.cif") for c in (nacl(), _nb3sn())]
     with qtbot.waitSignal(win.tc.updated, timeout=120000):
         salt, a15 = win.import_structures(paths)

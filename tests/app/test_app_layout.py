@@ -14,7 +14,9 @@ LONG = "<b>#12</b> Cs2V6Sb10 · P6/mmm (191) · Job 1 · template from mp-123456
 def test_long_titles_do_not_widen_the_window(window, nacl_cif, qtbot):
     window.show()
     before = window.minimumSizeHint().width()
-    assert window.open_reference(nacl_cif)  # the reference view opens beside the candidate's
+    assert window.reference.open_reference(
+        nacl_cif
+    )  # the reference view opens beside the candidate's
     window.view.set_title(LONG)
     window.reference_view.set_title(LONG)
     qtbot.wait(50)
@@ -35,9 +37,9 @@ def test_a_1024x700_window_shows_rows_and_the_key_columns(window, qtbot, tmp_pat
     window.resize(1024, 700)
     uids = window.import_structures([path] * 8)  # Source: the long file name; no reference yet
     with qtbot.waitSignal(window.matcher.matches_updated, timeout=60000, raising=False):
-        assert window.open_reference(path)
+        assert window.reference.open_reference(path)
     window.select_uids(uids[:1])
-    window.toggle_measure()
+    window.views.toggle_measure()
     qtbot.wait(REFIT_DELAY_MS + 200)
     hint = window.minimumSizeHint()
     assert (window.width(), window.height()) == (1024, 700), "the window grew by itself"
@@ -74,4 +76,6 @@ def test_the_first_window_fits_a_laptop_screen():
 
     width, height = fit_to_screen(PREFERRED_SIZE, (1366, 768))
     assert (width, height) == (1311, 737) and width <= 1366 and height <= 768
-    assert fit_to_screen(PREFERRED_SIZE, (2560, 1440)) == PREFERRED_SIZE  # big screens: as preferred
+    assert (
+        fit_to_screen(PREFERRED_SIZE, (2560, 1440)) == PREFERRED_SIZE
+    )  # big screens: as preferred

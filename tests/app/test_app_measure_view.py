@@ -21,7 +21,7 @@ def nacl_view(window, nacl_cif):
     """The main window showing rock-salt NaCl (imported as a candidate), measuring on."""
     [uid] = window.import_structures([nacl_cif])
     window.select_uids([uid])
-    window.toggle_measure()  # View ▸ Measure (M)
+    window.views.toggle_measure()  # View ▸ Measure (M)
     return window
 
 
@@ -88,7 +88,7 @@ def test_redraws_keep_or_clear_the_picks(qtbot, nacl_view):
     view, tool = nacl_view.view, nacl_view.view.measure
     tool.pick_atom(0)
     tool.pick_atom(4)
-    nacl_view.set_dark(True)  # same atoms, new colours: the measurement stays
+    nacl_view.views.set_dark(True)  # same atoms, new colours: the measurement stays
     assert tool.picks == [0, 4] and tool.measurement is not None
     nacl_view.display.repeats[0].setValue(2)  # new atoms: indices are stale, cleared
     assert tool.picks == [] and view.scene.measure_lattice is None

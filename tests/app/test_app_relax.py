@@ -57,7 +57,7 @@ def test_relax_with_dao_p_adds_an_undoable_row(qtbot, window, strained, relax_da
     assert record.energy_per_atom == pytest.approx(expected.energies[-1], abs=1e-5)
     row = window.session.candidates.index_of(uid)
     assert window.model.index(row, ENERGY_COLUMN).data() == f"{record.energy_per_atom:.3f}"
-    assert window.selected_records() == [record]
+    assert window.candidates.selected_records() == [record]
     assert not window.relax_progress.isVisible()
 
     window.undo_stack.undo()
@@ -66,9 +66,7 @@ def test_relax_with_dao_p_adds_an_undoable_row(qtbot, window, strained, relax_da
     assert window.model.rowCount() == 2 and window.session.candidates.by_uid(uid) is record
 
 
-def test_chgnet_energy_goes_to_its_column_not_the_dao_p_one(
-    qtbot, window, strained, monkeypatch
-):
+def test_chgnet_energy_goes_to_its_column_not_the_dao_p_one(qtbot, window, strained, monkeypatch):
     calls = []
 
     def fake(crystal, fmax=0.05, steps=300, relax_cell=True, should_stop=None):
@@ -107,12 +105,12 @@ def test_invalid_relaxation_is_reported_not_added(qtbot, window, strained, monke
 
     monkeypatch.setattr(api, "relax_crystal", collapsed)
     with qtbot.waitSignal(window.errors.reported, timeout=30000) as report:
-        window.relax_selected_dao()
+        window.relax.relax_selected_dao()
     assert "cell collapsed" in report.args[1]
     assert window.model.rowCount() == 1
 
 
 def test_relax_without_selection_only_says_so(window):
     window.table.clearSelection()
-    assert window.relax_records(window.selected_records(), "dao") == 0
+    assert window.relax.relax_records(window.candidates.selected_records(), "dao") == 0
     assert "Select" in window.statusBar().currentMessage()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from dao_app.menus import about_text
 from dao_app.qt_models.candidates import (
     CHGNET_COLUMN,
     DASH,
@@ -27,8 +28,19 @@ from tests.helpers.fixtures import nacl
 needs_chgnet = pytest.mark.skipif(not api.chgnet_available(), reason="CHGNet is not installed")
 
 
-def _setup(win, fill_form, *, known=True, templates=True, relax="chgnet", rank="chgnet",
-           limit=2, chgnet_steps=3, shots=2, steps=4) -> None:
+def _setup(
+    win,
+    fill_form,
+    *,
+    known=True,
+    templates=True,
+    relax="chgnet",
+    rank="chgnet",
+    limit=2,
+    chgnet_steps=3,
+    shots=2,
+    steps=4,
+) -> None:
     fill_form(win, formula="NaCl", shots=shots, steps=steps, keep_every=2, relax_rank=True)
     f = win.form.rank_group
     f.use_samples.setChecked(True)
@@ -60,13 +72,14 @@ def _wait_idle(qtbot, win) -> None:
 def test_relax_and_rank_end_to_end(qtbot, window, fill_form):
     _setup(window, fill_form)
     uids = _run(qtbot, window)
-    job = window.last_ranked
+    job = window.ranking.last_ranked
     assert isinstance(job, RankedJob) and not job.ranked.cancelled
     records = [window.session.candidates.by_uid(u) for u in uids]
     origins = [r.ranking.origin for r in records]
     assert len(records) == 2 + sum(not o.startswith("DAO sample") for o in origins)
     assert sorted(o for o in origins if o.startswith("DAO sample")) == [
-        "DAO sample 1", "DAO sample 2"
+        "DAO sample 1",
+        "DAO sample 2",
     ]
     assert any(o.startswith("known mp-") for o in origins)  # rock salt is in the library
     header = window.table.horizontalHeader()
@@ -107,7 +120,7 @@ def test_cancel_during_relax_and_rank_keeps_the_candidates(qtbot, window, fill_f
     window.runner.job_sampled.connect(cancel)
     uids = _run(qtbot, window)
     assert cancelled_at == [1]
-    job = window.last_ranked
+    job = window.ranking.last_ranked
     assert job.ranked.cancelled
     assert len(uids) == len(job.ranked.candidates) >= 3  # nothing is lost
     assert not all(c.relaxed for c in job.ranked.candidates)
@@ -125,7 +138,7 @@ def test_relax_rank_off_is_plain_sampling(qtbot, window, fill_form):
     assert len(uids) == 2
     assert all(window.session.candidates.by_uid(u).ranking is None for u in uids)
     assert all(window.table.isColumnHidden(c) for c in RANK_COLUMNS)
-    assert window.last_ranked is None
+    assert window.ranking.last_ranked is None
 
 
 def test_no_library_and_no_relaxation_ranks_the_samples_only(qtbot, window, fill_form):
@@ -157,7 +170,7 @@ def test_missing_library_is_one_line_and_samples_still_come(qtbot, window, fill_
 
 
 def test_about_box_carries_the_library_attribution(window):
-    text = window.about_text()
+    text = about_text()
     assert "CC BY 4.0" in text and "Materials Project" in text and "pymatgen" in text
 
 
@@ -170,7 +183,11 @@ def test_form_defaults_and_plan(qtbot, monkeypatch):
     assert plan.settings.relax == ("chgnet" if has else "none")
     assert plan.settings.rank == ("chgnet" if has else "dao")
     form.formula.setText("NaCl")
-    for box in (form.rank_group.use_samples, form.rank_group.use_known, form.rank_group.use_templates):
+    for box in (
+        form.rank_group.use_samples,
+        form.rank_group.use_known,
+        form.rank_group.use_templates,
+    ):
         box.setChecked(False)
     assert "at least one source" in form.rank_problem and not form.predict_button.isEnabled()
     form.rank_group.setChecked(False)
@@ -192,8 +209,9 @@ def test_form_defaults_and_plan(qtbot, monkeypatch):
 def test_ranking_survives_a_session_round_trip():
     session = Session()
     c = session.candidates
-    info = RankInfo("known mp-22862", 1, 3, 0.0, -3.67, "Fm-3m (225)", "Fm-3m (225)",
-                    True, "chgnet", "chgnet")
+    info = RankInfo(
+        "known mp-22862", 1, 3, 0.0, -3.67, "Fm-3m (225)", "Fm-3m (225)", True, "chgnet", "chgnet"
+    )
     c.add([c.new_record(nacl(), "Job 1", job_id=1, ranking=info)])
     back = session_from_dict(session_to_dict(session))
     record: CandidateRecord = back.candidates[0]

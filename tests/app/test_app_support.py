@@ -1,4 +1,4 @@
-"""The analysis helpers the app asked the engine for (dao_engine.app_support via api)."""
+"""The analysis helpers the app asked the engine for (through dao_engine.api)."""
 
 from __future__ import annotations
 

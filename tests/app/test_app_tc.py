@@ -65,7 +65,7 @@ def test_column_shows_the_ensemble_tc_of_each_candidate(qtbot, tc_window, tiny_t
 def test_sorting_by_tc_is_numeric_with_missing_last(qtbot, tc_window, tmp_path):
     win = tc_window
     _import(qtbot, win, tmp_path, [nacl(5.3), cscl(), si(), nacl(5.9)])
-    win.set_tc_enabled(False)
+    win.tc_tab.set_tc_enabled(False)
     [off_uid] = win.import_structures([api.write_structure(nacl(6.0), tmp_path / "late.cif")])
     assert _cell(win, off_uid) == DASH and "T_c prediction is off" in _cell(win, off_uid, TIP)
     win.table.sortByColumn(TC_COLUMN, Qt.SortOrder.AscendingOrder)
@@ -76,7 +76,7 @@ def test_sorting_by_tc_is_numeric_with_missing_last(qtbot, tc_window, tmp_path):
     values = [proxy.index(row, TC_COLUMN).data(SORT_ROLE) for row in range(proxy.rowCount())]
     assert values[1:] == sorted(values[1:], reverse=True)
     with qtbot.waitSignal(win.tc.updated, timeout=60000):
-        win.set_tc_enabled(True)  # switching back on fills the row predicted while off
+        win.tc_tab.set_tc_enabled(True)  # switching back on fills the row predicted while off
     assert _cell(win, off_uid) != DASH
 
 
@@ -120,13 +120,13 @@ def test_corrupt_model_chosen_by_the_user_then_a_good_one(qtbot, tc_window, tiny
     corrupt.write_bytes(b"not a torch file")
     uids = _import(qtbot, win, tmp_path, [nacl()])
     with qtbot.waitSignal(win.tc.problem_found, timeout=60000):
-        win.set_tc_model(corrupt)
+        win.tc_tab.set_tc_model(corrupt)
     assert len(win.errors.history) == 1 and "not a readable T_c model" in win.errors.history[0].text
     [late] = win.import_structures([api.write_structure(si(), tmp_path / "si.cif")])
     assert _cell(win, late) == DASH and "not a readable T_c model" in _cell(win, late, TIP)
     assert _cell(win, uids[0]) != DASH  # the earlier value stays, naming its model
     with qtbot.waitSignal(win.tc.updated, timeout=60000):
-        win.set_tc_model(tiny_tc)
+        win.tc_tab.set_tc_model(tiny_tc)
     assert _cell(win, late) != DASH and len(win.errors.history) == 1
     assert win.settings.get("tc_model") == str(tiny_tc)
 
@@ -138,7 +138,7 @@ def test_session_keeps_tc_values_and_recomputes_with_the_model(
     uids = _import(qtbot, win, tmp_path, [nacl(), cscl()])
     before = {uid: win.session.candidates.by_uid(uid).tc for uid in uids}
     path = tmp_path / "with_tc.daosession"
-    assert win.save_session_to(path)
+    assert win.session_files.save_session_to(path)
     saved = json.loads(path.read_text())["candidates"][0]["tc"]
     assert saved["label"] == "tiny_tc.pt on tiny_dao_p.pt features" and len(saved["members"]) == 5
     # Without the model: the saved values come back, named by their model.
@@ -147,7 +147,7 @@ def test_session_keeps_tc_values_and_recomputes_with_the_model(
 
     other = open_window(AppSettings(tmp_path / "other.ini", tmp_path / "other"))
     assert not other.tc.status.enabled
-    assert other.open_session(path)
+    assert other.session_files.open_session(path)
     for uid, tc in before.items():
         assert other.session.candidates.by_uid(uid).tc == tc
         assert _cell(other, uid) == tc_text(tc.tc) and "tiny_tc.pt" in _cell(other, uid, TIP)
@@ -155,7 +155,7 @@ def test_session_keeps_tc_values_and_recomputes_with_the_model(
     monkeypatch.setenv("DAO_TC_MODEL", str(tiny_tc))
     third = open_window(AppSettings(tmp_path / "third.ini", tmp_path / "third"))
     with qtbot.waitSignal(third.tc.updated, timeout=60000):
-        assert third.open_session(path)
+        assert third.session_files.open_session(path)
     for uid, tc in before.items():
         assert third.session.candidates.by_uid(uid).tc.members == pytest.approx(tc.members)
     assert third.tc.tasks.pending == 0 and not third.tc.status.pending
@@ -170,13 +170,13 @@ def test_reference_and_a_finished_prediction_get_their_tc(
         timeout=60000,
         check_params_cb=lambda: win.tc.reference_tc is not None,
     ):
-        win.open_reference(nacl_cif)
+        win.reference.open_reference(nacl_cif)
     [expected] = api.predict_tc([win.session.reference.crystal], tiny_tc, "cpu")
     assert win.tc.reference_tc.tc == pytest.approx(expected.tc)
     assert f"T<sub>c</sub> ≈ {expected.tc:.3g} K" in win.reference_label.text()
     assert win.tc_panel.rows[-1][0] == "Reference"
     fill_form(win, shots=2, steps=4)
     with qtbot.waitSignals([win.candidates_added, win.tc.updated], timeout=120000):
-        win.predict()
+        win.jobs.predict()
     assert len(win.session.candidates) == 2
     assert all(r.tc is not None for r in win.session.candidates)

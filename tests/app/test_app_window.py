@@ -34,7 +34,7 @@ def test_end_to_end_predict_reference_match_export(qtbot, window, fill_form, nac
     assert _cells(window, MATCH_COLUMN) == ["—", "—"]
 
     with qtbot.waitSignal(window.matcher.matches_updated, timeout=60000):
-        assert window.open_reference(nacl_cif)
+        assert window.reference.open_reference(nacl_cif)
     assert window.reference_view.isVisibleTo(window) and window.reference_view.crystal is not None
     assert "StructureMatcher(stol=0.5, ltol=0.3, angle_tol=10)" in window.reference_label.text()
     for record in window.session.candidates:
@@ -44,8 +44,8 @@ def test_end_to_end_predict_reference_match_export(qtbot, window, fill_form, nac
         assert text == (f"{record.match.rmse:.4f}" if record.match.matched else "—")
 
     window.select_uids([uids[0]])
-    [path] = window.export_records(
-        window.selected_records(), ExportChoice("cif"), tmp_path / "shot1.cif"
+    [path] = window.files.export_records(
+        window.candidates.selected_records(), ExportChoice("cif"), tmp_path / "shot1.cif"
     )
     back = api.read_structure(path)
     original = window.session.candidates.by_uid(uids[0]).crystal
@@ -54,7 +54,7 @@ def test_end_to_end_predict_reference_match_export(qtbot, window, fill_form, nac
 
 
 def test_imported_reference_matches_itself_and_undo_remove(qtbot, window, nacl_cif):
-    assert window.open_reference(nacl_cif)  # no candidates yet: nothing to match
+    assert window.reference.open_reference(nacl_cif)  # no candidates yet: nothing to match
     assert not window.matcher.busy
     with qtbot.waitSignal(window.matcher.matches_updated, timeout=60000):
         uids = window.import_structures([nacl_cif, nacl_cif])
@@ -75,20 +75,20 @@ def test_imported_reference_matches_itself_and_undo_remove(qtbot, window, nacl_c
 def test_errors_become_reports_not_crashes(qtbot, window, tmp_path):
     garbage = Path(__file__).resolve().parents[1] / "data" / "garbage.cif"
     with qtbot.waitSignal(window.errors.reported, timeout=5000) as report:
-        assert not window.open_reference(garbage)
+        assert not window.reference.open_reference(garbage)
     assert report.args[0] == "Structure file not readable"
     assert window.session.reference is None
     with qtbot.waitSignal(window.errors.reported, timeout=5000) as report:
-        window.open_reference(tmp_path / "nothing.cif")
+        window.reference.open_reference(tmp_path / "nothing.cif")
     assert "no such file" in report.args[1]
     bad_session = tmp_path / "bad.daosession"
     bad_session.write_text("{}")
     with qtbot.waitSignal(window.errors.reported, timeout=5000) as report:
-        assert not window.open_session(bad_session)
+        assert not window.session_files.open_session(bad_session)
     assert "not a DAO Studio session" in report.args[1]
     window.form.set_checkpoint(tmp_path / "missing.pt")
     with qtbot.waitSignal(window.errors.reported, timeout=30000) as report:
-        window.submit(
+        window.jobs.submit(
             api.PredictRequest(
                 "NaCl", shots=1, steps=2, device="cpu", checkpoint=str(tmp_path / "missing.pt")
             )
@@ -101,15 +101,15 @@ def test_session_save_and_open_restores_the_window(
 ):
     uids = _predict(qtbot, window, fill_form, formula="CsCl", shots=2, steps=4, keep_every=2)
     with qtbot.waitSignal(window.matcher.matches_updated, timeout=60000):
-        window.open_reference(nacl_cif)
+        window.reference.open_reference(nacl_cif)
     path = tmp_path / "work.daosession"
-    assert window.save_session_to(path) and not window.sessions.dirty
+    assert window.session_files.save_session_to(path) and not window.sessions.dirty
     assert window.windowTitle().startswith("work.daosession")
     assert str(path.resolve()) in settings.recent_files()
-    window.remove_selected()
+    window.candidates.remove_selected()
     window.form.formula.setText("Si")
     with qtbot.waitSignal(window.matcher.matches_updated, timeout=60000):
-        assert window.open_session(path)
+        assert window.session_files.open_session(path)
     assert [r.uid for r in window.session.candidates] == uids
     assert window.form.formula.text() == "CsCl" and window.form.shots.value() == 2
     assert window.session.reference is not None
@@ -124,9 +124,9 @@ def test_autosave_and_recovery(qtbot, window, fill_form, settings):
     path = window.sessions.autosave()
     assert path == settings.autosave_path and path.is_file()
     window.session.candidates.replace_all([])
-    assert window.offer_recovery()
+    assert window.session_files.offer_recovery()
     assert window.model.rowCount() == 1 and window.sessions.dirty
-    assert window.save_session_to(settings.data_dir / "kept.daosession")
+    assert window.session_files.save_session_to(settings.data_dir / "kept.daosession")
     assert not path.exists()  # a saved session supersedes the crash copy
 
 
@@ -153,7 +153,7 @@ def test_polymorph_comparison_groups_duplicates(qtbot, window, nacl_cif, tmp_pat
     uids = window.import_structures([nacl_cif, cscl, nacl_cif])
     window.select_uids(uids)
     with qtbot.waitSignal(window.polymorphs.matrix_ready, timeout=60000):
-        window.compare_selected()
+        window.views.compare_selected()
     panel = window.polymorphs
     assert window.tabs.currentWidget() is panel
     assert panel.groups == [[0, 2], [1]]
@@ -191,7 +191,7 @@ def test_display_options_shortcuts_and_drop(qtbot, window, nacl_cif):
 def test_closing_the_window_stops_a_running_job(qtbot, window, fill_form):
     fill_form(window, shots=2, steps=1000)
     with qtbot.waitSignal(window.runner.job_progress, timeout=60000):
-        window.predict()
+        window.jobs.predict()
     started = time.perf_counter()
     assert window.close()
     assert time.perf_counter() - started < 2.0

@@ -59,3 +59,31 @@ def test_errors_are_domain_errors(tiny_checkpoint, tmp_path, monkeypatch):
     monkeypatch.setenv("DAO_MODEL", str(tmp_path / "absent.pt"))
     with pytest.raises(CheckpointError, match="default model"):
         api.get_model(None)
+
+
+def test_model_info_describes_a_checkpoint_as_plain_data(tiny_checkpoint, tiny_dao_p, tmp_path):
+    import dataclasses
+
+    info = api.model_info(str(tiny_checkpoint))
+    assert isinstance(info, api.ModelInfo) and dataclasses.is_dataclass(info)
+    assert info.name == tiny_checkpoint.name and info.path == tiny_checkpoint.resolve()
+    assert (info.kind, info.has_energy_head, info.energy_label) == ("dao-g", False, "")
+    assert info.max_atoms > 0 and info.num_layers >= 1 and info.width >= 8 and info.heads >= 1
+    for value in dataclasses.astuple(info):  # no torch object inside
+        assert not isinstance(value, (torch.Tensor, torch.nn.Module))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.kind = "dao-p"  # type: ignore[misc]
+    energy = api.model_info(tiny_dao_p)
+    assert energy.kind == "dao-p" and energy.has_energy_head and energy.energy_label
+    assert energy.has_energy_head == api.has_energy_head(api.get_model(tiny_dao_p, "cpu"))
+    with pytest.raises(CheckpointError, match="no such checkpoint"):
+        api.model_info(tmp_path / "none.pt")
+
+
+def test_the_facade_exports_names_not_modules():
+    from types import ModuleType
+
+    assert len(set(api.__all__)) == len(api.__all__)
+    assert all(hasattr(api, name) for name in api.__all__)
+    assert not [n for n in api.__all__ if isinstance(getattr(api, n), ModuleType)]
+    assert "app_support" not in api.__all__

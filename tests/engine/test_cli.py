@@ -211,3 +211,17 @@ def test_train_then_stage_two_from_init_writes_cards(tmp_path, capsys):
     # resuming a finished run continues from its step and does not start over
     assert main([*args, "--steps", "3", "--resume", "--out", str(stage2)]) == 0
     assert load_checkpoint(stage2)["step"] == 3
+
+
+def test_every_command_is_one_module_with_add_parser_and_run():
+    import argparse
+
+    from dao_engine import cli
+
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(sub.choices) == list(cli.COMMANDS)
+    for command in cli.COMMANDS:
+        module = cli.command_module(command)
+        assert module.__name__.startswith("dao_engine.cli.")
+        assert callable(module.add_parser) and callable(module.run)

@@ -11,15 +11,12 @@ import numpy as np
 import pytest
 
 from dao_engine.crystal.structure import Crystal
+from dao_engine.crystal.validity import validity_problem
 from dao_engine.errors import ConfigError, DaoError
 from dao_engine.evaluation import validity as validity_module
 from dao_engine.evaluation.matching import match_all, rms_distance
 from dao_engine.evaluation.protocol import Shot, evaluate_predictions
-from dao_engine.evaluation.validity import (
-    check_prediction,
-    composition_validity,
-    structural_validity,
-)
+from dao_engine.evaluation.validity import check_prediction, composition_validity
 from tests.helpers.fixtures import cscl, nacl, si
 
 
@@ -63,12 +60,12 @@ def test_smact_missing_raises_a_clear_error(monkeypatch):
         validity_module._smact_reason.cache_clear()
 
 
-def test_structural_validity_reasons():
-    assert structural_validity(nacl()) is None
-    assert "overlapping" in structural_validity(shrunk(cscl(), 0.13))  # Cs–Cl 0.46 Å apart
-    assert "collapsed" in structural_validity(shrunk(cscl(), 0.11))  # 0.093 Å³
+def test_validity_problem_reasons():
+    assert validity_problem(nacl()) is None
+    assert "overlapping" in validity_problem(shrunk(cscl(), 0.13))  # Cs–Cl 0.46 Å apart
+    assert "collapsed" in validity_problem(shrunk(cscl(), 0.11))  # 0.093 Å³
     flat = Crystal(np.diag([4.0, 4.0, 0.0]), [[0, 0, 0]], [14])
-    assert "degenerate" in structural_validity(flat)
+    assert "degenerate" in validity_problem(flat)
     assert check_prediction(None, [11, 17]).structural == "non-finite sample"
     assert not check_prediction(nacl(), [11, 17, 17]).valid
 
@@ -237,7 +234,7 @@ def test_subset_and_file_names(monkeypatch, tiny_checkpoint):
 
 
 def test_cli_evaluate_prints_a_table(monkeypatch, tiny_checkpoint, tmp_path, capsys):
-    from dao_engine.cli_evaluate import add_evaluate_parser, run_evaluate
+    from dao_engine.cli import evaluate
     from dao_engine.datasets.arrays import CrystalArrays
 
     refs = [cscl(), nacl()]
@@ -246,7 +243,7 @@ def test_cli_evaluate_prints_a_table(monkeypatch, tiny_checkpoint, tmp_path, cap
         lambda name, limit=None: CrystalArrays.from_crystals(refs[:limit]),
     )
     parser = argparse.ArgumentParser(prog="dao")
-    add_evaluate_parser(parser.add_subparsers(dest="command"))
+    evaluate.add_parser(parser.add_subparsers(dest="command"))
     out = tmp_path / "cli.json"
     args = parser.parse_args(
         [
@@ -269,7 +266,7 @@ def test_cli_evaluate_prints_a_table(monkeypatch, tiny_checkpoint, tmp_path, cap
             "--quiet",
         ]
     )
-    assert run_evaluate(args) == 0
+    assert evaluate.run(args) == 0
     text = capsys.readouterr().out
     assert "1-shot" in text and "energy-selected" in text and str(out) in text
     record = json.loads(out.read_text())

@@ -8,9 +8,10 @@ import torch
 
 from dao_engine import api
 from dao_engine.crystal.batch import CrystalBatch
+from dao_engine.crystal.validity import validity_problem
 from dao_engine.diffusion import JointDiffusion
 from dao_engine.models.loading import load_model
-from dao_engine.relax import RelaxConfig, check_validity, relax_with_energy_model
+from dao_engine.relax import RelaxConfig, relax_with_energy_model
 from dao_engine.sampling import PCSampler, SamplerConfig, model_denoiser, model_energy
 from tests.helpers.fixtures import nacl
 
@@ -109,10 +110,10 @@ def test_dao_relaxation_never_raises_its_energy_and_keeps_cells_valid(tiny_dao_p
 def test_validity_reports_collapse_and_overlap():
     squashed = nacl(5.64)
     collapsed = type(squashed)(squashed.lattice * 0.01, squashed.frac, squashed.species)
-    assert "collapsed" in check_validity(collapsed)
+    assert "collapsed" in validity_problem(collapsed)
     crowded = type(squashed)(squashed.lattice * 0.1, squashed.frac, squashed.species)
-    assert "overlapping" in check_validity(crowded)
-    assert check_validity(squashed) is None
+    assert "overlapping" in validity_problem(crowded)
+    assert validity_problem(squashed) is None
 
 
 @pytest.mark.slow

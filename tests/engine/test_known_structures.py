@@ -89,7 +89,9 @@ def test_exact_composition_is_a_known_candidate_ranked_by_formation_energy():
     found = library_candidates(library, "NaCl", limit=5, same_structure=lambda a, b: False)
     assert [c.material_id for c in found[:2]] == ["mp-22862", "mp-999"]
     assert found[0].source == "known mp-22862" and found[0].exact
-    templates_only = library_candidates(library, "NaCl", 5, known=False, same_structure=lambda a, b: False)
+    templates_only = library_candidates(
+        library, "NaCl", 5, known=False, same_structure=lambda a, b: False
+    )
     assert all(not c.exact for c in templates_only) and len(templates_only) == 1
 
 
@@ -134,7 +136,15 @@ def test_element_without_substitution_data_is_a_warning_and_sampling_still_works
     from dao_engine.cli import main
 
     args = ["predict", "PmCl3", "--shots", "2", "--steps", "3", "--relax", "none", "--rank", "dao"]
-    args += ["--library", "2", "--checkpoint", str(tiny_checkpoint), "--out", str(tmp_path), "--quiet"]
+    args += [
+        "--library",
+        "2",
+        "--checkpoint",
+        str(tiny_checkpoint),
+        "--out",
+        str(tmp_path),
+        "--quiet",
+    ]
     assert main(args) == 0
     err = capsys.readouterr().err
     assert "warning: no substitution data for Pm" in err

@@ -14,10 +14,10 @@ from pymatgen.analysis.structure_matcher import StructureMatcher
 
 from dao_engine.crystal.batch import CrystalBatch
 from dao_engine.crystal.symmetry import space_group
+from dao_engine.crystal.validity import candidate_problem
 from dao_engine.diffusion import JointDiffusion
 from dao_engine.io.convert import structure_from_crystal
 from dao_engine.models import Crysformer, CrysformerConfig
-from dao_engine.prediction import sample_problem
 from dao_engine.sampling import PCSampler, SamplerConfig, model_denoiser
 from dao_engine.training import TrainConfig, Trainer, TrainingSet
 from tests.helpers.fixtures import cscl, nacl, si
@@ -49,7 +49,7 @@ def _matches(matcher: StructureMatcher, sample, reference) -> bool:
     """Protocol matching, restricted to samples with the reference's space group (a stricter test
     than the benchmark's matcher alone); an implausible sample (exploded/collapsed cell,
     overlapping atoms) or a cell pymatgen cannot reduce counts as a miss."""
-    if sample_problem(sample) is not None:
+    if candidate_problem(sample) is not None:
         return False
     # Cheap necessary conditions first (StructureMatcher can take minutes on the skewed cells an
     # untrained model makes): similar volume per atom and the same space group as the reference.

@@ -19,6 +19,7 @@ from dao_engine.crystal.plausibility import (
     plausibility_problem,
 )
 from dao_engine.crystal.structure import Crystal
+from dao_engine.crystal.validity import candidate_problem, is_plausible, is_valid, validity_problem
 from tests.helpers.fixtures import cscl, csv3sb5, nacl, si
 
 
@@ -128,7 +129,9 @@ def test_flagged_candidates_rank_after_plausible_ones_whatever_their_energy(monk
     assert [c.shot for c in result.candidates] == [1, 3, 2, 4]
 
 
-def test_sample_problem_is_the_plausibility_reason():
-    assert prediction.sample_problem(nacl()) is None
-    assert prediction.sample_problem(nacl(3.0)) == plausibility_problem(nacl(3.0))
+def test_candidate_problem_is_the_plausibility_reason():
+    assert candidate_problem(nacl()) is None
+    assert candidate_problem(nacl(3.0)) == plausibility_problem(nacl(3.0))
+    assert is_plausible(nacl()) is True and is_plausible(nacl(3.0)) is False
+    assert is_valid(nacl()) is True and validity_problem(nacl()) is None
     assert DISTANCE_FACTOR == pytest.approx(0.6)

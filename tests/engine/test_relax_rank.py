@@ -56,7 +56,9 @@ def cscl_type_nacl(a: float = 3.0) -> Crystal:
 def test_rutile_and_anatase_stay_two_polymorphs_and_rock_salt_cells_become_one():
     rng = np.random.default_rng(0)
     shaken = nacl(5.64)
-    shaken = Crystal(shaken.lattice, shaken.frac + rng.normal(0, 0.005, shaken.frac.shape), shaken.species)
+    shaken = Crystal(
+        shaken.lattice, shaken.frac + rng.normal(0, 0.005, shaken.frac.shape), shaken.species
+    )
     labels = group_polymorphs([rutile(), anatase(), rutile()])
     assert labels == [0, 1, 0]
     assert group_polymorphs([nacl(5.64), shaken, rock_salt_primitive(5.7)]) == [0, 0, 0]
@@ -162,10 +164,18 @@ def test_library_best_candidate_ranks_first_unless_energy_order_is_asked():
     library = SourcedCandidate(nacl(5.64), "template from mp-1 (KCl)", -1.0, material_id="mp-1")
     sample = SourcedCandidate(cscl_type_nacl(3.0), "DAO sample 1", -2.0, shot=1)
     never = lambda a, b: False  # noqa: E731 — two distinct polymorphs
-    pinned = list(relax_and_rank_iter([library, sample], RelaxRankSettings("none", "dao"), match=never))[-1]
-    assert [c.candidate.source for c in pinned.candidates] == ["template from mp-1 (KCl)", "DAO sample 1"]
+    pinned = list(
+        relax_and_rank_iter([library, sample], RelaxRankSettings("none", "dao"), match=never)
+    )[-1]
+    assert [c.candidate.source for c in pinned.candidates] == [
+        "template from mp-1 (KCl)",
+        "DAO sample 1",
+    ]
     assert [c.polymorph for c in pinned.candidates] == [1, 2]
     assert pinned.candidates[0].delta_mev == pytest.approx(1000.0)  # 1 eV/atom above the sample
     by_energy = RelaxRankSettings("none", "dao", library_first=False)
     plain = list(relax_and_rank_iter([library, sample], by_energy, match=never))[-1]
-    assert [c.candidate.source for c in plain.candidates] == ["DAO sample 1", "template from mp-1 (KCl)"]
+    assert [c.candidate.source for c in plain.candidates] == [
+        "DAO sample 1",
+        "template from mp-1 (KCl)",
+    ]

@@ -104,7 +104,10 @@ def test_sampling_matches_the_stored_reference(computed, path):
         if key.endswith("species"):
             np.testing.assert_array_equal(got, expected, err_msg=key)
         else:
-            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6, err_msg=key)
+            # Float results differ a little between CPUs (reference written on an AMD EPYC; an
+            # Intel Xeon gives up to 9e-5 Å after 1000 steps, same code); a changed sampling
+            # path changes noise draws and moves atoms by ~1, far beyond this.
+            np.testing.assert_allclose(got, expected, rtol=1e-3, atol=5e-4, err_msg=key)
 
 
 def test_the_reference_is_not_trivial():

@@ -104,7 +104,7 @@ def test_sample_iter_gives_final_energies_in_ev_per_atom(tiny_dao_p):
 
 def test_the_sampler_flags_reach_predict_evaluate_and_the_gpu_job():
     from dao_engine.cli import build_parser
-    from dao_engine.cli_sampling import sampling_arguments
+    from dao_engine.cli.sampling_options import sampling_arguments
     from dao_engine.gpu_job import build_parser as job_parser
     from dao_engine.gpu_job import settings_from_args
 

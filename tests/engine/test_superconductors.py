@@ -11,15 +11,15 @@ import torch
 
 from dao_engine.crystal.composition import parse_formula
 from dao_engine.datasets.arrays import CrystalArrays
-from dao_engine.errors import CheckpointError, ConfigError
-from dao_engine.models.loading import load_model
-from dao_engine.superconductors.data import (
+from dao_engine.datasets.supercon import (
     case_study_of,
     composition_of_species,
     drop_case_study_compositions,
     parse_ordered_formula,
     sc_ns_entries,
 )
+from dao_engine.errors import CheckpointError, ConfigError
+from dao_engine.models.loading import load_model
 from dao_engine.superconductors.ensemble import (
     TcEnsemble,
     load_ensemble,
@@ -182,7 +182,7 @@ def test_ensemble_round_trip_and_errors(tiny_dao_p, tmp_path):
 
 
 def _tiny_inputs(tiny_checkpoint, tiny_dao_p):
-    from dao_engine.superconductors.data import CompositionEntry
+    from dao_engine.datasets.supercon import CompositionEntry
     from dao_engine.superconductors.study import StudyInputs
 
     crystals = []
@@ -273,7 +273,7 @@ def test_tc_for_a_formula_generates_then_predicts(tiny_checkpoint, tiny_dao_p, t
 
 
 def test_generated_structures_round_trip(tmp_path):
-    from dao_engine.superconductors.data import CompositionEntry
+    from dao_engine.datasets.supercon import CompositionEntry
     from dao_engine.superconductors.generation import GeneratedSet, load_generated, save_generated
 
     crystals = [nacl().__class__(nacl().lattice, nacl().frac, nacl().species, "NaCl", {"tc": 2.5})]
@@ -310,8 +310,8 @@ def test_real_sc_s_and_sc_ns_exclude_the_case_studies(tmp_path, monkeypatch):
 
 def test_sc_s_loader_drops_a_case_study_hidden_in_supercon3d(tmp_path):
     from dao_engine.datasets.loaders import REFERENCE_FILES
+    from dao_engine.datasets.supercon import sc_s_loader
     from dao_engine.io.structure_files import write_structure
-    from dao_engine.superconductors.data import sc_s_loader
 
     root = tmp_path / "data"
     (root / "supercon3d" / "cif").mkdir(parents=True)

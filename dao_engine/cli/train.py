@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dao_engine.cli.common import Subcommands
 from dao_engine.errors import DatasetError
 from dao_engine.model_card import git_commit, hardware_name, write_card
 from dao_engine.training.energy import EnergyNormalisation
 
 
-def add_train_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subcommands) -> None:
     p = sub.add_parser(
         "train", help="train (or resume) a DAO-G model, or DAO-P with --energy-weight"
     )
@@ -104,7 +105,7 @@ def _exclude(arrays, names: str):  # type: ignore[no-untyped-def]
     return arrays.subset(kept), report.summary()
 
 
-def run_train(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from dao_engine.diffusion.joint import JointDiffusion
     from dao_engine.models.crysformer import Crysformer, CrysformerConfig
     from dao_engine.models.loading import resolve_device

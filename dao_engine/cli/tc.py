@@ -1,5 +1,5 @@
-"""``dao tc FORMULA|FILE`` (ensemble T_c with spread) and ``dao tc-study`` (the whole §2.5 study:
-SC-ns generation, 5-fold T_c cross-validation with/without augmentation, ensemble, case studies)."""
+"""``dao tc FORMULA|FILE``: the ensemble's T_c (with its spread) of a formula's generated
+structures or of the structures in a file."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from dao_engine.cli.common import Subcommands
 from dao_engine.errors import CompositionError, StructureParseError
 from dao_engine.sampling.settings import DEFAULT_STEPS
 
 
-def add_tc_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subcommands) -> None:
     p = sub.add_parser("tc", help="predict the superconducting T_c of a formula or structure file")
     p.add_argument("target", help="formula (e.g. CsV3Sb5, Zr16Rh8O4) or CIF/POSCAR/XYZ file")
     p.add_argument("--shots", type=int, default=5, help="structures to generate for a formula")
@@ -20,27 +21,6 @@ def add_tc_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--generator", default=None, help="DAO-G checkpoint (default: shipped SC model)")
     p.add_argument("--tc-model", default=None, help="T_c ensemble (default: the shipped one)")
     p.add_argument("--device", default="auto")
-    s = sub.add_parser("tc-study", help="run the superconductor study and write its results")
-    s.add_argument("--generator", required=True, help="DAO-G fine-tuned on SC-s")
-    s.add_argument(
-        "--feature-model", default=None, help="DAO-P for crystal features (default: shipped)"
-    )
-    s.add_argument("--steps", type=int, default=DEFAULT_STEPS)
-    s.add_argument("--shots", type=int, default=20, help="case-study shots")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--limit-sc-s", type=int, default=None, help="first N SC-s entries only (tests)")
-    s.add_argument("--limit-sc-ns", type=int, default=None, help="first N SC-ns entries only")
-    s.add_argument("--epochs", type=int, default=None, help="T_c head epochs (default 150)")
-    s.add_argument("--results", default="benchmarks/results", help="folder for tc_*.json")
-    s.add_argument("--report", default="docs/reports/superconductors.md")
-    s.add_argument("--ensemble-out", default="runs/dao-tc-ensemble.pt")
-    s.add_argument(
-        "--generated",
-        default="cache/sc_ns_generated.npz",
-        help="SC-ns structures: reused when the file exists (and made by the same generator), "
-        "else sampled and written there",
-    )
-    s.add_argument("--device", default="cpu")
 
 
 def structure_target(target: str) -> Path | None:
@@ -90,7 +70,7 @@ def _looks_like_path(target: str) -> bool:
     )
 
 
-def run_tc(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from dao_engine.io.structure_files import read_structures
     from dao_engine.superconductors.service import predict_tc, predict_tc_for_formula
 
@@ -131,9 +111,3 @@ def run_tc(args: argparse.Namespace) -> int:
     if result.skipped:
         print(f"({result.skipped} implausible generated structures left out)")
     return 0
-
-
-def run_tc_study(args: argparse.Namespace) -> int:
-    from dao_engine.superconductors.study_cli import run_study_command
-
-    return run_study_command(args)

@@ -11,11 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from dao_engine.cli_sampling import add_sampling_arguments, sampling_arguments
+from dao_engine.cli.common import Subcommands
+from dao_engine.cli.sampling_options import add_sampling_arguments, sampling_arguments
 from dao_engine.errors import DaoError
 
 
-def add_evaluate_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subcommands) -> None:
     p = sub.add_parser("evaluate", help="benchmark a checkpoint with the CSP protocol")
     p.add_argument("checkpoint", help="a DAO-G or DAO-P checkpoint")
     p.add_argument("--data", default="mp_20/test", help="test split (default mp_20/test)")
@@ -102,7 +103,7 @@ def output_path(args: argparse.Namespace) -> Path:
     return check_output_file(path, force=args.force)
 
 
-def run_evaluate(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from dao_engine.evaluation.runner import EvaluationRequest, EvaluationRun, evaluate_iter
 
     out = output_path(args)  # before any sampling: an existing result is not overwritten

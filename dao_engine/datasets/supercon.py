@@ -1,4 +1,7 @@
-"""The superconductor data of the DAO study (§2.5, Appendix 2.3).
+"""The superconductor data of the DAO study (§2.5, Appendix 2.3): SuperCon and SuperCon3D
+read into datasets (the catalogue's ``supercon3d/sc_s`` is :func:`sc_s_loader`). It lives in
+:mod:`dao_engine.datasets` so the catalogue needs nothing from :mod:`dao_engine.superconductors`
+(which imports this module, never the reverse).
 
 * **SC-s**: the ordered SuperCon3D entries (ICSD structures with experimental T_c), reduced to
   their primitive cells. ICSD-derived: train on them, never ship them.

@@ -1,7 +1,7 @@
 """``dao predict``: sample a composition, add known structures and templates, relax and rank.
 
-    dao predict NaCl --z 4 --shots 8 --steps 1000                 # CHGNet relax-rank when installed
-    dao predict NaCl --relax none --rank dao --library 0          # DAO samples only, DAO-P order
+dao predict NaCl --z 4 --shots 8 --steps 1000                 # CHGNet relax-rank when installed
+dao predict NaCl --relax none --rank dao --library 0          # DAO samples only, DAO-P order
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dao_engine.cli_sampling import add_sampling_arguments, sampling_arguments
+from dao_engine.cli.common import Subcommands, progress_bar
+from dao_engine.cli.sampling_options import add_sampling_arguments, sampling_arguments
 from dao_engine.ranking.relax_rank import RANK_ENERGIES, RELAX_BACKENDS
 
 
-def add_predict_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subcommands) -> None:
     p = sub.add_parser("predict", help="predict crystal structures for a composition")
     p.add_argument("formula", help="composition, e.g. NaCl, CsV3Sb5, Zr16Rh8O4")
     size = p.add_mutually_exclusive_group()
@@ -68,15 +69,6 @@ def add_predict_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace CIFs already in --out")
 
 
-def _bar(label: str, done: int, total: int, eta: float) -> None:
-    width = 30
-    filled = int(width * done / max(total, 1))
-    sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}, ETA {eta:5.0f} s")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 def resolve_relax_rank(relax: str, rank: str) -> tuple[str, str]:
     """The "auto" choices made concrete: CHGNet where it is installed."""
     from dao_engine.ranking.pipeline import chgnet_available
@@ -87,7 +79,7 @@ def resolve_relax_rank(relax: str, rank: str) -> tuple[str, str]:
     return relax, rank
 
 
-def run_predict(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from dao_engine import api
     from dao_engine.prediction_files import candidate_file_names
     from dao_engine.ranking.pipeline import SourceSwitches, file_name, gather, library_sources
@@ -97,7 +89,10 @@ def run_predict(args: argparse.Namespace) -> int:
     check_symprec(args.symprec)
     relax, rank = resolve_relax_rank(args.relax, args.rank)
     settings = RelaxRankSettings(
-        relax, rank, chgnet_steps=args.chgnet_steps, checkpoint=args.checkpoint,
+        relax,
+        rank,
+        chgnet_steps=args.chgnet_steps,
+        checkpoint=args.checkpoint,
         library_first=not args.energy_order,
     )
     switches = SourceSwitches(True, not args.no_known, not args.no_templates, args.library)
@@ -116,7 +111,7 @@ def run_predict(args: argparse.Namespace) -> int:
     check_output_dir(args.out, names, force=args.force)  # before sampling: nothing is lost
     for line in warnings:
         print(f"dao predict: warning: {line}", file=sys.stderr)
-    show = None if args.quiet else (lambda p: _bar("sampling", p.step, p.total, p.eta_s))
+    show = None if args.quiet else (lambda p: progress_bar("sampling", p.step, p.total, p.eta_s))
     prediction = api.predict(request, on_progress=show)
     candidates = gather(library, prediction)
     ranked: RankedResult | None = None
@@ -124,9 +119,9 @@ def run_predict(args: argparse.Namespace) -> int:
         if isinstance(event, RankedResult):
             ranked = event
         elif not args.quiet and relax != "none":
-            _bar(f"relaxing ({relax})", event.done, event.total, event.eta_s)
+            progress_bar(f"relaxing ({relax})", event.done, event.total, event.eta_s)
     assert ranked is not None
-    from dao_engine.cli_predict_table import file_energies, print_ranked, write_ranked
+    from dao_engine.cli.predict_table import file_energies, print_ranked, write_ranked
 
     files = write_ranked(ranked, args.out, args.formula, not args.p1, args.symprec)
     in_files = file_energies(ranked, files, args.checkpoint)

@@ -1,4 +1,6 @@
-"""``dao tc-study``: load the shared data, run :func:`run_study`, write JSON, report, ensemble."""
+"""``dao tc-study``: the whole §2.5 superconductor study (SC-ns generation, 5-fold T_c
+cross-validation with and without augmentation, ensemble, case studies): load the shared data,
+run :func:`dao_engine.superconductors.study.run_study`, write JSON, report and ensemble."""
 
 from __future__ import annotations
 
@@ -7,26 +9,48 @@ import datetime as dt
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dao_engine.datasets.registry import load_dataset
-from dao_engine.datasets.settings import data_root
-from dao_engine.io.atomic import write_text_atomic
-from dao_engine.model_card import git_commit, hardware_name
-from dao_engine.models.loading import load_model
-from dao_engine.superconductors.card import ensemble_card
-from dao_engine.superconductors.data import composition_of_species, sc_ns_entries
-from dao_engine.superconductors.ensemble import save_ensemble
-from dao_engine.superconductors.generation import GeneratedSet, load_generated, save_generated
-from dao_engine.superconductors.head import HeadConfig
-from dao_engine.superconductors.report import case_record, cv_record, plot_parity, write_json
-from dao_engine.superconductors.report_md import markdown_report
-from dao_engine.superconductors.study import StudyConfig, StudyInputs, run_study
+from dao_engine.cli.common import Subcommands
+from dao_engine.sampling.settings import DEFAULT_STEPS
+
+if TYPE_CHECKING:
+    from dao_engine.superconductors.generation import GeneratedSet
+    from dao_engine.superconductors.study import StudyInputs
+
+
+def add_parser(sub: Subcommands) -> None:
+    s = sub.add_parser("tc-study", help="run the superconductor study and write its results")
+    s.add_argument("--generator", required=True, help="DAO-G fine-tuned on SC-s")
+    s.add_argument(
+        "--feature-model", default=None, help="DAO-P for crystal features (default: shipped)"
+    )
+    s.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    s.add_argument("--shots", type=int, default=20, help="case-study shots")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--limit-sc-s", type=int, default=None, help="first N SC-s entries only (tests)")
+    s.add_argument("--limit-sc-ns", type=int, default=None, help="first N SC-ns entries only")
+    s.add_argument("--epochs", type=int, default=None, help="T_c head epochs (default 150)")
+    s.add_argument("--results", default="benchmarks/results", help="folder for tc_*.json")
+    s.add_argument("--report", default="docs/reports/superconductors.md")
+    s.add_argument("--ensemble-out", default="runs/dao-tc-ensemble.pt")
+    s.add_argument(
+        "--generated",
+        default="cache/sc_ns_generated.npz",
+        help="SC-ns structures: reused when the file exists (and made by the same generator), "
+        "else sampled and written there",
+    )
+    s.add_argument("--device", default="cpu")
 
 
 def load_inputs(args: argparse.Namespace) -> StudyInputs:
     """SC-s, SC-ns and the case-study references from the data root, plus both models."""
+    from dao_engine.datasets.registry import load_dataset
+    from dao_engine.datasets.settings import data_root
+    from dao_engine.datasets.supercon import composition_of_species, sc_ns_entries
+    from dao_engine.models.loading import load_model
     from dao_engine.prediction import default_model_path
+    from dao_engine.superconductors.study import StudyInputs
 
     sc_s = load_dataset("supercon3d/sc_s", processes=2)
     structured = [composition_of_species(c.species) for c in sc_s.crystals()]
@@ -53,6 +77,8 @@ def load_inputs(args: argparse.Namespace) -> StudyInputs:
 
 
 def provenance(args: argparse.Namespace, inputs: StudyInputs) -> dict[str, Any]:
+    from dao_engine.model_card import git_commit, hardware_name
+
     return {
         "command": "dao " + shlex.join(sys.argv[1:]),
         "commit": git_commit(),
@@ -69,6 +95,8 @@ def _generation_stamp(args: argparse.Namespace) -> str:
 
 
 def _reuse_generated(args: argparse.Namespace, inputs: StudyInputs) -> None:
+    from dao_engine.superconductors.generation import load_generated
+
     path = Path(args.generated)
     stamp = _generation_stamp(args)
     if path.is_file():
@@ -79,12 +107,22 @@ def _reuse_generated(args: argparse.Namespace, inputs: StudyInputs) -> None:
 
 
 def _store_generated(args: argparse.Namespace, generated: GeneratedSet) -> None:
+    from dao_engine.superconductors.generation import save_generated
+
     path = Path(args.generated)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_generated(generated, path, {"made_by": _generation_stamp(args)})
 
 
-def run_study_command(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    from dao_engine.io.atomic import write_text_atomic
+    from dao_engine.superconductors.card import ensemble_card
+    from dao_engine.superconductors.ensemble import save_ensemble
+    from dao_engine.superconductors.head import HeadConfig
+    from dao_engine.superconductors.report import case_record, cv_record, plot_parity, write_json
+    from dao_engine.superconductors.report_md import markdown_report
+    from dao_engine.superconductors.study import StudyConfig, run_study
+
     inputs = load_inputs(args)
     if args.limit_sc_ns is None:
         _reuse_generated(args, inputs)

@@ -1,20 +1,20 @@
-"""Relax-and-rank results in the main window: the ranked candidates of a job become table rows
-(relaxed structures, polymorph, ΔE, space group before → after, where each came from)."""
+"""Relax-and-rank results: the ranked candidates of a job become table rows (relaxed
+structures, polymorph, ΔE, space group before → after, where each came from)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QTableView
 
+from dao_app.controllers.candidates import CandidatesController
 from dao_app.qt_models.candidates import CHGNET_COLUMN, RANK_COLUMNS
-from dao_app.state.candidates import CandidateRecord, RankInfo
-from dao_app.state.jobs import BACKEND_NAMES, RankedJob
+from dao_app.state.candidates import CandidateList, CandidateRecord, RankInfo
+from dao_app.state.jobs import BACKEND_NAMES, JobList, RankedJob
+from dao_app.workers.predict import JobRunner
 from dao_engine import api
-
-if TYPE_CHECKING:
-    from dao_app.main_window import MainWindow
 
 
 def _dao_label(item: api.RankedCandidate, job: RankedJob) -> str:
@@ -29,30 +29,30 @@ def _dao_label(item: api.RankedCandidate, job: RankedJob) -> str:
     return f"DAO-P energy per atom of the {what}, predicted by {model} (eV/atom)"
 
 
-def ranked_records(
-    window: MainWindow, job_id: int, job: RankedJob
-) -> list[CandidateRecord]:
-    """New table records for the ranked candidates of ``job``, polymorph 1 first."""
+def _rank_info(item: api.RankedCandidate, job: RankedJob) -> RankInfo:
     ranked = job.ranked
     s = ranked.settings
+    return RankInfo(
+        item.candidate.source,
+        item.polymorph,
+        item.members,
+        item.delta_mev,
+        item.chgnet_energy,
+        item.space_group_before,
+        item.space_group_after,
+        item.relaxed,
+        s.relax,
+        s.rank,
+        ranked.cancelled,
+    )
+
+
+def ranked_records(c: CandidateList, job_id: int, job: RankedJob) -> list[CandidateRecord]:
+    """New table records for the ranked candidates of ``job``, polymorph 1 first."""
     model = Path(job.prediction.model_path).name if job.prediction else ""
-    c = window.session.candidates
     records = []
-    for position, item in enumerate(ranked.candidates, start=1):
+    for position, item in enumerate(job.ranked.candidates, start=1):
         cand = item.candidate
-        info = RankInfo(
-            cand.source,
-            item.polymorph,
-            item.members,
-            item.delta_mev,
-            item.chgnet_energy,
-            item.space_group_before,
-            item.space_group_after,
-            item.relaxed,
-            s.relax,
-            s.rank,
-            ranked.cancelled,
-        )
         extra: dict[str, object] = {"kind": cand.kind}
         if cand.material_id:
             extra["material_id"] = cand.material_id
@@ -68,7 +68,7 @@ def ranked_records(
                 energy_per_atom=item.dao_energy,
                 model=model if cand.shot is not None else "Materials Project library",
                 energy_label=_dao_label(item, job) if item.dao_energy is not None else "",
-                ranking=info,
+                ranking=_rank_info(item, job),
                 extra=extra,
             )
         )
@@ -98,44 +98,64 @@ def ranked_message(job_id: int, job: RankedJob, count: int) -> str:
     return text
 
 
-class WindowRankMixin:
-    """Mixed into :class:`~dao_app.main_window.MainWindow`."""
+class RankController(QObject):
+    """Ranked jobs into rows, the runner's sampling/warning lines, and the visibility of the
+    relax-and-rank columns (shown only while some candidate has been ranked)."""
 
-    def _add_ranked(self: MainWindow, job_id: int, job: RankedJob) -> None:
-        records = ranked_records(self, job_id, job)
+    def __init__(
+        self,
+        runner: JobRunner,
+        jobs: JobList,
+        candidates: CandidatesController,
+        table: QTableView,
+        show_message: Callable[[str], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.jobs, self.candidates, self.table = jobs, candidates, table
+        self.show_message = show_message
+        self.last_ranked: RankedJob | None = None  # the latest relax-and-rank result shown
+        runner.job_sampled.connect(self._on_job_sampled)
+        runner.job_warning.connect(self._on_job_warning)
+        c = candidates.candidates
+        for event in (c.inserted, c.removed, c.reset):
+            event.connect(self.update_columns)
+        self.update_columns()
+
+    @Slot(int, object)
+    def add_ranked(self, job_id: int, job: RankedJob) -> None:
+        """The ranked candidates of a finished job become rows (polymorph 1 selected)."""
+        records = ranked_records(self.candidates.candidates, job_id, job)
         message = ranked_message(job_id, job, len(records))
         self.last_ranked = job
         if not records:
-            self.statusBar().showMessage(f"Job {job_id}: no candidates to rank" + (
-                f" — warning: {job.warnings[0]}" if job.warnings else ""
-            ))
+            warning = f" — warning: {job.warnings[0]}" if job.warnings else ""
+            self.show_message(f"Job {job_id}: no candidates to rank{warning}")
             return
-        self.session.candidates.add(records)
-        self.matcher.match(records)
-        self.sessions.mark_dirty()
-        self.select_uids([records[0].uid])
-        self.candidates_added.emit([r.uid for r in records])
-        self.statusBar().showMessage(message)
+        self.candidates.add(records)
+        self.show_message(message)
 
     @Slot(int, object)
-    def _on_job_sampled(self: MainWindow, job_id: int, result: api.PredictionResult) -> None:
-        job = self.session.jobs.get(job_id)
+    def _on_job_sampled(self, job_id: int, result: api.PredictionResult) -> None:
+        job = self.jobs.get(job_id)
         plan = job.plan if job is not None else None
         what = f"relaxing with {BACKEND_NAMES[plan.settings.relax]}" if plan else "ranking"
         if plan is not None and plan.settings.relax == "none":
             what = "ranking"
-        self.statusBar().showMessage(
+        self.show_message(
             f"Job {job_id}: {len(result.candidates)} samples in {result.seconds:.1f} s; {what}…"
         )
 
     @Slot(int, str)
-    def _on_job_warning(self: MainWindow, job_id: int, line: str) -> None:
+    def _on_job_warning(self, job_id: int, line: str) -> None:
         """A library problem: one line in the status bar; sampling goes on."""
-        self.statusBar().showMessage(f"Job {job_id}: warning: {line}")
+        self.show_message(f"Job {job_id}: warning: {line}")
 
-    def _update_rank_columns(self: MainWindow) -> None:
+    @Slot()
+    def update_columns(self) -> None:
         """Show the relax-and-rank columns only while some candidate has been ranked."""
-        ranked = any(r.ranking is not None for r in self.session.candidates)
-        chgnet = ranked or any("chgnet_energy" in r.extra for r in self.session.candidates)
+        c = self.candidates.candidates
+        ranked = any(r.ranking is not None for r in c)
+        chgnet = ranked or any("chgnet_energy" in r.extra for r in c)
         for column in RANK_COLUMNS:
             self.table.setColumnHidden(column, not (chgnet if column == CHGNET_COLUMN else ranked))

@@ -1,0 +1,66 @@
+"""What a loaded checkpoint is, as plain data: :class:`ModelInfo` (no torch objects in it).
+
+:func:`describe` reads it off a :class:`~dao_engine.models.loading.LoadedModel`;
+``api.model_info(checkpoint)`` loads (once per process) and describes, so a caller such as the
+app's model picker never inspects the network itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dao_engine.models.energy_head import energy_normalisation_of
+from dao_engine.models.loading import LoadedModel
+
+__all__ = ["ModelInfo", "describe"]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A checkpoint, described.
+
+    Attributes:
+        path: the file read; name: its file name.
+        kind: "dao-g" (generator) or "dao-p" (generator with an energy head).
+        step: optimiser steps it was trained for.
+        max_atoms: the largest cell (atoms) it was built for.
+        has_energy_head: it predicts energies in eV/atom (the one rule of
+            :mod:`dao_engine.models.energy_head`).
+        num_layers, width, heads: the network's size.
+        data: what it was trained on (its metadata's ``data``), "" when not recorded.
+        energy_label: the energy its head was trained on (the normalisation's label), "" when
+            it has no energy head or none is recorded.
+    """
+
+    path: Path
+    name: str
+    kind: str
+    step: int
+    max_atoms: int
+    has_energy_head: bool
+    num_layers: int
+    width: int
+    heads: int
+    data: str = ""
+    energy_label: str = ""
+
+
+def describe(loaded: LoadedModel) -> ModelInfo:
+    """The :class:`ModelInfo` of ``loaded``."""
+    config = loaded.model.config
+    norm = energy_normalisation_of(loaded)
+    label = norm.label if norm is not None else ""
+    return ModelInfo(
+        path=Path(loaded.path),
+        name=Path(loaded.path).name,
+        kind=loaded.kind,
+        step=int(loaded.step),
+        max_atoms=int(config.max_atoms),
+        has_energy_head=norm is not None,
+        num_layers=int(config.num_layers),
+        width=int(config.width),
+        heads=int(config.heads),
+        data=str((loaded.metadata or {}).get("data", "")),
+        energy_label=str(label or ""),
+    )
