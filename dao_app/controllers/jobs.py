@@ -136,7 +136,7 @@ class JobsController(QObject):
                 rank=rank,
                 energy_per_atom=cand.energy_per_atom,
                 model=model,
-                energy_label=getattr(result, "energy_label", None) or "",
+                energy_label=result.energy_label or "",
             )
             for rank, cand in enumerate(result.candidates, start=1)
         ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dao_engine.models.energy_head import energy_normalisation_of
+from dao_engine.models.energy_head import energy_normalisation_of, has_energy_head
 from dao_engine.models.loading import LoadedModel
 
 __all__ = ["ModelInfo", "describe"]
@@ -57,7 +57,7 @@ def describe(loaded: LoadedModel) -> ModelInfo:
         kind=loaded.kind,
         step=int(loaded.step),
         max_atoms=int(config.max_atoms),
-        has_energy_head=norm is not None,
+        has_energy_head=has_energy_head(loaded),
         num_layers=int(config.num_layers),
         width=int(config.width),
         heads=int(config.heads),
