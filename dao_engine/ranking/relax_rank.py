@@ -123,26 +123,48 @@ def _symbol(crystal: Crystal) -> str:
     return f"{name} ({number})"
 
 
-def _relaxer(settings: RelaxRankSettings) -> Callable[[Crystal, StopCheck], Crystal | None]:
-    """crystal, should_stop -> relaxed crystal, or None when stopped before the end."""
+class _Latch:
+    """A stop check that stays True once the wrapped one said True (asked no more after)."""
+
+    def __init__(self, stop: StopCheck) -> None:
+        self._stop = stop
+        self.set = False
+
+    def __call__(self) -> bool:
+        self.set = self.set or bool(self._stop())
+        return self.set
+
+
+def _relaxed_iter(
+    candidates: Sequence[SourcedCandidate], settings: RelaxRankSettings, stop: StopCheck
+) -> Iterator[tuple[int, Crystal | None]]:
+    """``(index, relaxed crystal)`` per candidate as each finishes; None for an implausible one
+    (never relaxed), a cancelled one and a collapsing CHGNet cell (the input is kept). CHGNet
+    relaxes all plausible candidates together, one batched force evaluation per FIRE step."""
+    todo = [i for i, c in enumerate(candidates) if c.problem is None]
+    yield from ((i, None) for i, c in enumerate(candidates) if c.problem is not None)
     if settings.relax == "chgnet":
-        from dao_engine.relax.chgnet_backend import relax_with_chgnet
+        from dao_engine.relax.chgnet_backend import relax_many_with_chgnet_iter
 
-        def chgnet(crystal: Crystal, stop: StopCheck) -> Crystal | None:
-            out = relax_with_chgnet(crystal, settings.fmax, settings.chgnet_steps, should_stop=stop)
-            if stop() or (out.invalid or "").startswith("CHGNet relaxation stopped"):
-                return None  # cancelled, or the cell collapsed: the input is kept, unrelaxed
-            return out.crystal
-
-        return chgnet
-    if settings.relax == "dao":
+        crystals = [candidates[i].crystal for i in todo]
+        batch = relax_many_with_chgnet_iter(
+            crystals, settings.fmax, settings.chgnet_steps, should_stop=stop
+        )
+        for k, out in batch:
+            collapsed = (out.invalid or "").startswith("CHGNet relaxation stopped")
+            yield todo[k], None if stop() or collapsed else out.crystal
+    elif settings.relax == "dao":
         from dao_engine.relaxation_api import relax_crystal
 
-        def dao(crystal: Crystal, stop: StopCheck) -> Crystal | None:
-            return relax_crystal(crystal, "dao", settings.checkpoint).crystal
-
-        return dao
-    return lambda crystal, stop: crystal
+        for i in todo:
+            yield (
+                i,
+                None
+                if stop()
+                else relax_crystal(candidates[i].crystal, "dao", settings.checkpoint).crystal,
+            )
+    else:
+        yield from ((i, None if stop() else candidates[i].crystal) for i in todo)
 
 
 def relax_and_rank_iter(
@@ -151,27 +173,21 @@ def relax_and_rank_iter(
     should_stop: StopCheck | None = None,
     match: Callable[[Crystal, Crystal], bool] = same_structure,
 ) -> Iterator[RelaxProgress | RankedResult]:
-    """Yield a :class:`RelaxProgress` after every candidate, then one :class:`RankedResult`.
+    """Yield a :class:`RelaxProgress` as each candidate finishes, then one :class:`RankedResult`.
 
-    ``should_stop`` (checked between candidates and within CHGNet relaxations, after every
-    force evaluation) ends the relaxations; what is done is kept and still ranked."""
+    ``should_stop`` (checked within CHGNet relaxations after every batched force evaluation, and
+    between DAO relaxations) ends the relaxations; what is done is kept and still ranked."""
     settings = settings or RelaxRankSettings()
-    stop: StopCheck = should_stop or (lambda: False)
-    relax = _relaxer(settings)
+    stop = _Latch(should_stop or (lambda: False))
     started = time.perf_counter()
-    relaxed: list[tuple[Crystal, bool]] = []
-    cancelled = False
-    for i, cand in enumerate(candidates):
-        result = None
-        if not cancelled and cand.problem is None:
-            result = relax(cand.crystal, stop)
-        cancelled = cancelled or stop()
-        relaxed.append((result if result is not None else cand.crystal, result is not None))
+    relaxed: list[tuple[Crystal, bool]] = [(c.crystal, False) for c in candidates]
+    for done, (i, result) in enumerate(_relaxed_iter(candidates, settings, stop), start=1):
+        if result is not None:
+            relaxed[i] = (result, True)
         elapsed = time.perf_counter() - started
-        left = (len(candidates) - i - 1) * elapsed / (i + 1)
-        yield RelaxProgress(
-            i + 1, len(candidates), elapsed, 0.0 if cancelled else left, cand.source
-        )
+        left = 0.0 if stop.set else (len(candidates) - done) * elapsed / done
+        yield RelaxProgress(done, len(candidates), elapsed, left, candidates[i].source)
+    cancelled = stop()
     yield rank(candidates, relaxed, settings, match, time.perf_counter() - started, cancelled)
 
 

@@ -148,9 +148,9 @@ def test_a_collapsing_cell_ends_the_relaxation_at_its_last_good_state(monkeypatc
     """The guard that keeps CHGNet's neighbour lists bounded (a collapsing cell took 18 GB):
     NaCl strained to a = 6.1 Å shrinks towards 5.7 Å, so a floor at 99 % of the start stops it."""
     pytest.importorskip("chgnet", reason="CHGNet (pip install chgnet) is not installed")
-    from dao_engine.relax import chgnet_backend
+    from dao_engine.relax import chgnet_backend, chgnet_batch
 
-    monkeypatch.setattr(chgnet_backend, "MIN_VOLUME_FRACTION", 0.99)
+    monkeypatch.setattr(chgnet_batch, "MIN_VOLUME_FRACTION", 0.99)
     start = nacl(6.1)
     out = chgnet_backend.relax_with_chgnet(start, steps=100)
     assert out.invalid is not None and out.invalid.startswith("CHGNet relaxation stopped")
