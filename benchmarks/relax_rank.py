@@ -2,10 +2,12 @@
 samples (shot order), DAO + DAO-P rank, DAO + CHGNet relax-rank, library templates alone, and
 everything combined (CHGNet relax-rank into polymorphs), under the standard and strict matchers.
 
-    python benchmarks/relax_rank.py [--n 200] [--shots 5] [--steps 1000] [--limit N]
+    python benchmarks/relax_rank.py [--n 200] [--shots 5] [--steps 1000] [--model PATH]
 
-One JSON line per composition is appended to ``--rows`` (resumable: compositions already there
-are skipped); ``--summarise`` writes the summary JSON from the rows.
+One JSON line per composition is appended to ``--rows`` (default named after the split and the
+model; resumable: compositions already there are skipped); ``--summarise`` writes the summary
+JSON from the rows. Rows record the model, the reference's space group and each ranked
+polymorph's space group after relaxation (symprec 0.1 Å).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def _flags(crystals, reference) -> tuple[list[bool], list[bool]]:  # type: ignor
     from dao_engine.evaluation.matching import match_pair
 
     standard = [match_pair(c, reference).matched for c in crystals]
-    strict = [m and strict_match(c, reference) for c, m in zip(crystals, standard)]
+    strict = [m and strict_match(c, reference) for c, m in zip(crystals, standard, strict=True)]
     return standard, strict
 
 
@@ -52,8 +54,13 @@ def one_composition(reference, args) -> dict:  # type: ignore[no-untyped-def]
     timings = {}
     started = time.perf_counter()
     request = PredictRequest(
-        formula, num_atoms=reference.num_atoms, shots=args.shots, steps=args.steps,
-        seed=args.seed, device="cpu",
+        formula,
+        num_atoms=reference.num_atoms,
+        shots=args.shots,
+        steps=args.steps,
+        seed=args.seed,
+        device="cpu",
+        checkpoint=args.model,
     )
     result = predict(request)
     samples = sorted(from_prediction(result), key=lambda c: c.shot or 0)
@@ -78,6 +85,8 @@ def one_composition(reference, args) -> dict:  # type: ignore[no-untyped-def]
     return {
         "id": reference.label,
         "formula": formula,
+        "model": Path(args.model).name,
+        "reference_space_group": _space_group(reference),
         "atoms": reference.num_atoms,
         "dao_shot_order": {"match": raw, "strict": raw_strict},
         "dao_daop_rank": {"match": by_dao, "strict": by_dao_strict},
@@ -88,6 +97,21 @@ def one_composition(reference, args) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
+def _space_group(crystal) -> str:  # type: ignore[no-untyped-def]
+    from dao_engine.ranking.relax_rank import _symbol
+
+    return _symbol(crystal)
+
+
+def _same_space_group_top1(rows: list[dict], method: str) -> float | None:
+    """% of rows whose top-ranked polymorph has the reference's space group (None: not recorded)."""
+    usable = [r for r in rows if "reference_space_group" in r and r[method]["space_group_after"]]
+    if not usable:
+        return None
+    same = sum(r[method]["space_group_after"][0] == r["reference_space_group"] for r in usable)
+    return round(100.0 * same / len(usable), 1)
+
+
 def summarise(rows: list[dict]) -> dict:
     methods = ("dao_shot_order", "dao_daop_rank", "dao_chgnet_relax_rank", "templates", "combined")
     out: dict = {"n": len(rows)}
@@ -96,6 +120,9 @@ def summarise(rows: list[dict]) -> dict:
             for k in (1, 5):
                 hits = sum(any(r[method][key][:k]) for r in rows)
                 out[f"{method}_{key}_top{k}"] = round(100.0 * hits / max(len(rows), 1), 1)
+    for method in ("dao_chgnet_relax_rank", "combined"):
+        out[f"{method}_top1_same_space_group"] = _same_space_group_top1(rows, method)
+    out["models"] = sorted({r.get("model", "unrecorded") for r in rows})
     for key in ("sampling_s", "library_s", "relax_rank_s"):
         out[f"mean_{key}"] = round(sum(r[key] for r in rows) / max(len(rows), 1), 2)
     return out
@@ -113,15 +140,28 @@ def main() -> int:
     parser.add_argument("--templates", type=int, default=5)
     parser.add_argument("--chgnet-steps", type=int, default=60)
     parser.add_argument("--fmax", type=float, default=0.1)
-    parser.add_argument("--split", choices=("test", "val"), default="test",
-                        help="test: a fixed random --n of MP-20 test; val: the validation slice")
+    parser.add_argument(
+        "--split",
+        choices=("test", "val"),
+        default="test",
+        help="test: a fixed random --n of MP-20 test; val: the validation slice",
+    )
+    parser.add_argument("--model", default=None, help="generator (default: the shipped default)")
     parser.add_argument("--rows", type=Path, default=None)
     parser.add_argument("--summarise", action="store_true")
     args = parser.parse_args()
-    args.rows = args.rows or RESULTS / f"relax_rank_mp20_{args.split}_rows.jsonl"
+    from dao_engine.prediction import default_model_path
+
+    args.model = str(args.model or default_model_path())
+    stem = Path(args.model).stem
+    args.rows = args.rows or RESULTS / f"relax_rank_mp20_{args.split}_{stem}_rows.jsonl"
     done = {}
     if args.rows.is_file():
-        done = {json.loads(line)["id"]: json.loads(line) for line in args.rows.read_text().splitlines() if line}
+        done = {
+            json.loads(line)["id"]: json.loads(line)
+            for line in args.rows.read_text().splitlines()
+            if line
+        }
     if not args.summarise:
         for reference in references(args.split, args.n, args.seed):
             if reference.label in done:
@@ -152,17 +192,23 @@ def _write_summary(summary: dict, args: argparse.Namespace) -> None:
             f"MP-20 test, numpy default_rng({args.seed}).choice(9046, {args.n}) sorted, in order"
             if args.split == "test"
             else "the validation slice: 200 MP-20 val crystals held out of the corpus and library"
-        ) + f"; the first {summary['n']} done",
+        )
+        + f"; the first {summary['n']} done",
         "settings": {
-            "shots": args.shots, "steps": args.steps, "library_candidates": args.templates,
-            "chgnet_steps": args.chgnet_steps, "fmax_eV_per_A": args.fmax,
+            "shots": args.shots,
+            "steps": args.steps,
+            "library_candidates": args.templates,
+            "chgnet_steps": args.chgnet_steps,
+            "fmax_eV_per_A": args.fmax,
         },
         "rows": str(args.rows.relative_to(ROOT)),
         "hardware": hardware_name("cpu") + ", 1 torch thread",
         "summarised_at_commit": commit,
-        "command": f"python benchmarks/relax_rank.py --split {args.split} --n {args.n}",
+        "model": args.model,
+        "command": f"python benchmarks/relax_rank.py --split {args.split} --n {args.n} "
+        f"--model {args.model}",
     }
-    out = RESULTS / f"relax_rank_mp20_{args.split}.json"
+    out = RESULTS / f"relax_rank_mp20_{args.split}_{Path(args.model).stem}.json"
     out.write_text(json.dumps(record, indent=1) + "\n")
 
 
