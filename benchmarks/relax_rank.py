@@ -128,6 +128,14 @@ def summarise(rows: list[dict]) -> dict:
     return out
 
 
+def _read_rows(path: Path) -> dict[str, dict]:
+    """The rows written so far, by reference id (a composition done twice counts once)."""
+    if not path.is_file():
+        return {}
+    rows = (json.loads(line) for line in path.read_text().splitlines() if line)
+    return {row["id"]: row for row in rows}
+
+
 def main() -> int:
     from dao_engine.threads import configure_threads
 
@@ -149,21 +157,22 @@ def main() -> int:
     parser.add_argument("--model", default=None, help="generator (default: the shipped default)")
     parser.add_argument("--rows", type=Path, default=None)
     parser.add_argument("--summarise", action="store_true")
+    parser.add_argument(
+        "--reverse",
+        action="store_true",
+        help="take the references from the end (a second process on the same rows file)",
+    )
     args = parser.parse_args()
     from dao_engine.prediction import default_model_path
 
     args.model = str(args.model or default_model_path())
     stem = Path(args.model).stem
     args.rows = args.rows or RESULTS / f"relax_rank_mp20_{args.split}_{stem}_rows.jsonl"
-    done = {}
-    if args.rows.is_file():
-        done = {
-            json.loads(line)["id"]: json.loads(line)
-            for line in args.rows.read_text().splitlines()
-            if line
-        }
+    done = _read_rows(args.rows)
     if not args.summarise:
-        for reference in references(args.split, args.n, args.seed):
+        chosen = references(args.split, args.n, args.seed)
+        for reference in reversed(chosen) if args.reverse else chosen:
+            done = _read_rows(args.rows)  # another process may be filling the same file
             if reference.label in done:
                 continue
             row = one_composition(reference, args)
