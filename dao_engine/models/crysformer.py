@@ -105,15 +105,22 @@ class Crysformer(nn.Module):
         return max(2 * self.config.max_atoms, ATOM_LIMIT_FLOOR)
 
     def forward(
-        self, lattice: torch.Tensor, frac: torch.Tensor, species: torch.Tensor, t: torch.Tensor
+        self,
+        lattice: torch.Tensor,
+        frac: torch.Tensor,
+        species: torch.Tensor,
+        t: torch.Tensor,
+        atom_limit: int | None = None,
     ) -> CrysformerOutput:
-        """lattice (B, 3, 3) Å, frac (B, N, 3), species (B, N) int (0 = padding), t (B,) in 0 … T."""
+        """lattice (B, 3, 3) Å, frac (B, N, 3), species (B, N) int (0 = padding), t (B,) in 0 … T;
+        ``atom_limit``: most atoms per cell (default :attr:`atom_limit`; a caller that bounds
+        its batches' pair count itself, like the T_c features, may allow more)."""
         mask = species > 0
         maskf = mask[..., None].to(lattice.dtype)
         crystal_input = self.time(t) + self.cell(lattice_invariants(lattice))
         h = self.element(species) + crystal_input[:, None, :]
         features = edge_features(
-            lattice, frac, self.config.fourier_frequencies, max_atoms=self.atom_limit
+            lattice, frac, self.config.fourier_frequencies, max_atoms=atom_limit or self.atom_limit
         )
         edges = self.edge_encoder(features)
         for block in self.blocks:
@@ -125,5 +132,7 @@ class Crysformer(nn.Module):
         energy = self.energy_head(pooled).squeeze(-1) if self.energy_head is not None else None
         return CrysformerOutput(eps_lattice, score, energy, pooled)
 
-    def forward_batch(self, batch: CrystalBatch, t: torch.Tensor) -> CrysformerOutput:
-        return self(batch.lattice, batch.frac, batch.species, t)
+    def forward_batch(
+        self, batch: CrystalBatch, t: torch.Tensor, atom_limit: int | None = None
+    ) -> CrysformerOutput:
+        return self(batch.lattice, batch.frac, batch.species, t, atom_limit)

@@ -145,6 +145,33 @@ def test_crystal_feature_is_invariant(tiny_dao_p):
     assert np.abs(features[4] - features[0]).max() > 1e-3
 
 
+def test_crystal_feature_of_a_cell_above_the_samplers_limit(tiny_dao_p):
+    """SC-s holds cells of up to 124 atoms; the sampler refuses cells above max(2·max_atoms, 64)
+    but one forward pass for the T_c feature takes them (a 3×3×2 NaCl supercell, 144 atoms),
+    alone or padded in a batch beside a small cell, invariant to the atom order; a cell over
+    FEATURE_ATOM_LIMIT is refused with a message."""
+    from dao_engine.crystal.structure import Crystal
+    from dao_engine.superconductors.features import FEATURE_ATOM_LIMIT
+
+    model = load_model(tiny_dao_p, "cpu").model
+    base = nacl()
+    reps = np.array([3, 3, 2])
+    shifts = np.array([[i, j, k] for i in range(3) for j in range(3) for k in range(2)])
+    frac = ((base.frac[None, :, :] + shifts[:, None, :]) / reps).reshape(-1, 3)
+    big = Crystal(base.lattice * reps[:, None], frac, np.tile(base.species, len(shifts)))
+    assert big.num_atoms == 144 > model.atom_limit
+    order = np.random.default_rng(3).permutation(big.num_atoms)
+    permuted = Crystal(big.lattice, big.frac[order], big.species[order])
+    together = crystal_features(model, [base, big], pair_budget=2 * 144**2)  # one padded batch
+    alone = crystal_features(model, [permuted])
+    assert np.isfinite(together).all()
+    np.testing.assert_allclose(alone[0], together[1], atol=2e-4)
+    too_big = Crystal(base.lattice * 4, np.tile(frac, (2, 1)), np.tile(big.species, 2))
+    assert too_big.num_atoms > FEATURE_ATOM_LIMIT
+    with pytest.raises(ConfigError, match="too large for a crystal feature"):
+        crystal_features(model, [too_big])
+
+
 # ----------------------------------------------------------------------------- ensemble file
 
 
