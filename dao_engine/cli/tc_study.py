@@ -8,6 +8,7 @@ import argparse
 import datetime as dt
 import shlex
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,9 +129,8 @@ def run(args: argparse.Namespace) -> int:
         _reuse_generated(args, inputs)
     head = HeadConfig() if args.epochs is None else HeadConfig(epochs=args.epochs)
     config = StudyConfig(steps=args.steps, shots=args.shots, seed=args.seed, head=head)
-    result = run_study(inputs, config)
-    if args.limit_sc_ns is None and inputs.generated is None:
-        _store_generated(args, result.generated)
+    store = None if args.limit_sc_ns is not None else partial(_store_generated, args)
+    result = run_study(inputs, config, on_generated=store)
     facts = provenance(args, inputs)
     results = Path(args.results)
     cv = cv_record(result, config, facts)

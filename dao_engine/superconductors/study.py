@@ -94,8 +94,15 @@ def _timed(seconds: dict[str, float], name: str, started: float) -> None:
     seconds[name] = round(time.perf_counter() - started, 1)
 
 
-def run_study(inputs: StudyInputs, config: StudyConfig, log: Log = print) -> StudyResult:
-    """Run every step and return the numbers; nothing is written (see :mod:`.report`)."""
+def run_study(
+    inputs: StudyInputs,
+    config: StudyConfig,
+    log: Log = print,
+    on_generated: Callable[[GeneratedSet], None] | None = None,
+) -> StudyResult:
+    """Run every step and return the numbers; nothing is written (see :mod:`.report`) except by
+    ``on_generated``, called with newly sampled SC-ns structures as soon as they exist (the
+    slowest step: a later failure then does not cost the sampling again)."""
     seconds: dict[str, float] = {}
     sampler = SamplerConfig(steps=config.steps, step_lr=config.step_lr)
     started = time.perf_counter()
@@ -106,6 +113,8 @@ def run_study(inputs: StudyInputs, config: StudyConfig, log: Log = print) -> Stu
             inputs.generator, inputs.sc_ns, sampler, config.seed, _progress_log(log, "sampled")
         )
         _timed(seconds, "generate_sc_ns", started)
+        if on_generated is not None:
+            on_generated(generated)
     else:
         log(f"using {len(generated.crystals)} previously generated SC-ns structures")
     log(

@@ -236,6 +236,26 @@ def _tiny_inputs(tiny_checkpoint, tiny_dao_p):
     )
 
 
+def test_generated_structures_are_handed_over_before_a_later_step_fails(
+    tiny_checkpoint, tiny_dao_p, monkeypatch
+):
+    """Sampling SC-ns is the study's slowest step (40 min here): a failure in the features after
+    it must not cost it again, so the structures reach ``on_generated`` first."""
+    from dao_engine.superconductors import study
+
+    def broken_features(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("feature step failed")
+
+    monkeypatch.setattr(study, "crystal_features", broken_features)
+    handed: list = []
+    config = study.StudyConfig(steps=4, shots=2, k=5, head=HeadConfig(epochs=2))
+    inputs = _tiny_inputs(tiny_checkpoint, tiny_dao_p)
+    with pytest.raises(RuntimeError, match="feature step failed"):
+        study.run_study(inputs, config, log=lambda _: None, on_generated=handed.append)
+    [generated] = handed
+    assert len(generated.crystals) + generated.implausible + generated.too_large == 3
+
+
 def test_tc_pipeline_end_to_end_on_fixtures(tiny_checkpoint, tiny_dao_p, tmp_path, capsys):
     from dao_engine.cli import main
     from dao_engine.io.structure_files import write_structure
