@@ -50,7 +50,11 @@ def add_parser(sub: Subcommands) -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument(
-        "--step-lr", type=float, default=1e-5, help="corrector scale recorded for sampling"
+        "--step-lr",
+        type=float,
+        default=None,
+        help="corrector scale recorded for sampling (default: the CSP protocol's value when all "
+        "--data names are of one family, e.g. 5e-7 for perov_5, else 1e-5)",
     )
     p.add_argument(
         "--energy-weight",
@@ -158,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     metadata = {
         "data": source,
         "structures": len(arrays),
-        "step_lr": args.step_lr,
+        "step_lr": args.step_lr if args.step_lr is not None else recorded_step_lr(args.data),
         "deduplication": dedup_note,
         "hardware": hardware_name(device.type, device.index or 0),
         "command": "dao " + " ".join(sys.argv[1:]),
@@ -195,6 +199,18 @@ def run(args: argparse.Namespace) -> int:
         f"done in {(time.perf_counter() - started) / 60:.1f} min; wrote {out} and its model card {card}"
     )
     return 0
+
+
+def recorded_step_lr(data: str | None) -> float:
+    """The corrector scale a model trained on ``data`` (comma-separated dataset names) should
+    sample with: the protocol's value of their one family (``perov_5/train`` → 5e-7), else the
+    default (several families, files, structures)."""
+    from dao_engine.sampling.settings import DEFAULT_STEP_LR, STEP_LR
+
+    families = {name.strip().split("/")[0] for name in (data or "").split(",") if name.strip()}
+    if len(families) == 1 and (family := families.pop()) in STEP_LR:
+        return STEP_LR[family]
+    return DEFAULT_STEP_LR
 
 
 def _interrupt(signum, frame) -> None:  # type: ignore[no-untyped-def]

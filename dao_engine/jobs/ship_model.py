@@ -75,10 +75,14 @@ def ship(
     curve: Path | None,
     models_dir: Path = MODELS_DIR,
     card_only: bool = False,
+    step_lr: float | None = None,
 ) -> Path:
     """Write ``models_dir/name``, its card and its manifest entry; returns the model path.
-    ``card_only`` rewrites the card of an already shipped file (e.g. once it was evaluated)."""
+    ``card_only`` rewrites the card of an already shipped file (e.g. once it was evaluated);
+    ``step_lr`` replaces the corrector scale the model recommends for sampling."""
     ckpt = load_checkpoint(training)
+    if step_lr is not None:
+        ckpt["metadata"] = {**(ckpt.get("metadata") or {}), "step_lr": step_lr}
     target = models_dir / name
     if not card_only:
         save_checkpoint(target, inference_payload(ckpt))
@@ -109,10 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--notes-file", type=Path, default=None)
     parser.add_argument("--curve", type=Path, default=None)
     parser.add_argument("--card-only", action="store_true", help="rewrite the card only")
+    parser.add_argument(
+        "--step-lr", type=float, default=None, help="corrector scale the model recommends"
+    )
     args = parser.parse_args(argv)
     notes = args.notes_file.read_text() if args.notes_file else ""
     target = ship(
-        args.training, args.name, args.result, notes, args.curve, card_only=args.card_only
+        args.training,
+        args.name,
+        args.result,
+        notes,
+        args.curve,
+        card_only=args.card_only,
+        step_lr=args.step_lr,
     )
     print(f"wrote {target}, {target.with_suffix('.md').name} and its {MANIFEST_NAME} entry")
     return 0

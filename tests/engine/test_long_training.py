@@ -269,6 +269,38 @@ def test_ship_model_writes_fp16_copy_card_and_manifest_entry(tmp_path):
     assert "at step 4**: match 22.0 %" in card and "33.0" not in card  # not a later row's weights
 
 
+def test_ship_model_can_set_the_corrector_scale_the_model_recommends(tmp_path):
+    from dao_engine.jobs.ship_model import ship
+    from dao_engine.models.loading import load_model
+    from dao_engine.sampling.settings import model_step_lr
+
+    trainer = _trainer(total=2)
+    list(trainer.run(checkpoint_path=tmp_path / "train.pt"))
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "MODELS.json").write_text('{"models": {}}')
+    target = ship(tmp_path / "train.pt", "perov.pt", [], "", None, models, step_lr=5e-7)
+    assert model_step_lr(load_model(target, "cpu").metadata) == 5e-7
+    plain = ship(tmp_path / "train.pt", "plain.pt", [], "", None, models)
+    assert model_step_lr(load_model(plain, "cpu").metadata) != 5e-7
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("perov_5/train", 5e-7),
+        ("carbon_24/train,carbon_24/val", 5e-7),
+        ("mp_20/train_partial", 1e-5),
+        ("perov_5/train,mp_20/val", 1e-5),  # two families: the default
+        (None, 1e-5),  # --arrays / --structures only
+    ],
+)
+def test_dao_train_records_the_protocols_corrector_scale_of_its_data(data, expected):
+    from dao_engine.cli.train import recorded_step_lr
+
+    assert recorded_step_lr(data) == expected
+
+
 def test_size_table_compares_at_equal_cpu_minutes():
     from dao_engine.jobs.curve_report import size_table, value_at
 
