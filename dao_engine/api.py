@@ -30,7 +30,9 @@ from dao_engine.crystal.composition import default_z, parse_formula, species_for
 # --- Models: the shipped ones, a checkpoint's description, the devices to run on ----------------
 from dao_engine.app_support import (
     SHIPPED_ENERGY_MODEL,
+    ShippedGenerator,
     available_devices,
+    shipped_generators,
     shipped_model_path,
     verify_if_shipped,
 )
@@ -182,11 +184,13 @@ __all__ = [
     # models
     "SHIPPED_ENERGY_MODEL",
     "ModelInfo",
+    "ShippedGenerator",
     "available_devices",
     "default_model_path",
     "get_model",
     "has_energy_head",
     "model_info",
+    "shipped_generators",
     "shipped_model_path",
     "verify_if_shipped",
     # sampling and prediction

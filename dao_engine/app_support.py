@@ -27,7 +27,7 @@ from dao_engine.crystal.symmetry import (
 )
 from dao_engine.crystal.validity import validity_problem
 from dao_engine.io.cif import write_cif
-from dao_engine.prediction import MODELS_DIR, verify_if_shipped
+from dao_engine.prediction import MODELS_DIR, default_model_path, verify_if_shipped
 
 __all__ = [
     "DEFAULT_SYMPREC",
@@ -182,3 +182,32 @@ SHIPPED_ENERGY_MODEL = "dao-p-energy-mixed-cpu.pt"
 def shipped_model_path(name: str) -> Path:
     """``resources/models/<name>``: where a model shipped with DAO Studio lives (not read)."""
     return MODELS_DIR / name
+
+
+@dataclass(frozen=True)
+class ShippedGenerator:
+    """A shipped generator meant for one family of crystals: ``title`` says which (from its
+    ``MODELS.json`` entry), ``path`` is the file."""
+
+    title: str
+    path: Path
+
+
+def shipped_generators() -> list[ShippedGenerator]:
+    """The specialised generators shipped beside the default (entries of ``MODELS.json`` with a
+    ``title``, in file order); the default model is not among them. An unreadable manifest
+    lists none (loading a model checks it and says why)."""
+    import json
+
+    from dao_engine.prediction import MANIFEST_NAME
+
+    try:
+        entries = json.loads((MODELS_DIR / MANIFEST_NAME).read_text())["models"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    default = default_model_path().name
+    return [
+        ShippedGenerator(str(entry["title"]), MODELS_DIR / name)
+        for name, entry in entries.items()
+        if isinstance(entry, dict) and entry.get("title") and name != default
+    ]

@@ -3,7 +3,8 @@
 Two roles share it:
 
 * ``"generator"``: the model that generates structures. Entries: the shipped default (None),
-  then checkpoints the user opened.
+  the shipped specialised generators (perovskites, superconductors), then checkpoints the user
+  opened.
 * ``"energy"``: the DAO-P that guides sampling and ranks/labels energies
   (``api.PredictRequest.energy_checkpoint``). Entries: "Same as generator" (None: the
   generator's own energy head), the shipped energy model, then opened checkpoints. A checkpoint
@@ -136,6 +137,8 @@ class ModelPicker(QWidget):
             self._add_entry(f"Shipped energy model ({shipped.name})", str(shipped))
         else:
             self.combo.addItem(f"Shipped default ({api.default_model_path().name})", None)
+            for model in api.shipped_generators():
+                self._add_entry(f"{model.title} ({model.path.name})", str(model.path))
         self.button.clicked.connect(self._open)
         self.combo.activated.connect(self._chosen)
 

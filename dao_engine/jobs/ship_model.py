@@ -97,6 +97,7 @@ def ship(
     manifest_path = models_dir / MANIFEST_NAME
     manifest = json.loads(manifest_path.read_text())
     manifest["models"][name] = {
+        **manifest["models"].get(name, {}),  # a title given by hand stays
         "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
         "kind": ckpt["kind"],
         "card": card.name,
