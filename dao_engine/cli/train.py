@@ -162,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     metadata = {
         "data": source,
         "structures": len(arrays),
+        "cell_atoms": [int(min(arrays.num_atoms)), int(max(arrays.num_atoms))],
         "step_lr": args.step_lr if args.step_lr is not None else recorded_step_lr(args.data),
         "deduplication": dedup_note,
         "hardware": hardware_name(device.type, device.index or 0),

@@ -76,13 +76,18 @@ def ship(
     models_dir: Path = MODELS_DIR,
     card_only: bool = False,
     step_lr: float | None = None,
+    cell_atoms: tuple[int, int] | None = None,
 ) -> Path:
     """Write ``models_dir/name``, its card and its manifest entry; returns the model path.
     ``card_only`` rewrites the card of an already shipped file (e.g. once it was evaluated);
-    ``step_lr`` replaces the corrector scale the model recommends for sampling."""
+    ``step_lr`` replaces the corrector scale the model recommends for sampling; ``cell_atoms``
+    records the (smallest, largest) training cell of a checkpoint made before 'dao train'
+    recorded it (the app offers cells up to the largest)."""
     ckpt = load_checkpoint(training)
     if step_lr is not None:
         ckpt["metadata"] = {**(ckpt.get("metadata") or {}), "step_lr": step_lr}
+    if cell_atoms is not None:
+        ckpt["metadata"] = {**(ckpt.get("metadata") or {}), "cell_atoms": list(cell_atoms)}
     target = models_dir / name
     if not card_only:
         save_checkpoint(target, inference_payload(ckpt))
@@ -117,6 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--step-lr", type=float, default=None, help="corrector scale the model recommends"
     )
+    parser.add_argument(
+        "--cell-atoms",
+        type=int,
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        default=None,
+        help="smallest and largest training cell (atoms), for a checkpoint that lacks them",
+    )
     args = parser.parse_args(argv)
     notes = args.notes_file.read_text() if args.notes_file else ""
     target = ship(
@@ -127,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.curve,
         card_only=args.card_only,
         step_lr=args.step_lr,
+        cell_atoms=tuple(args.cell_atoms) if args.cell_atoms else None,
     )
     print(f"wrote {target}, {target.with_suffix('.md').name} and its {MANIFEST_NAME} entry")
     return 0

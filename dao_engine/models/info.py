@@ -24,7 +24,9 @@ class ModelInfo:
         path: the file read; name: its file name.
         kind: "dao-g" (generator) or "dao-p" (generator with an energy head).
         step: optimiser steps it was trained for.
-        max_atoms: the largest cell (atoms) it was built for.
+        max_atoms: the largest cell (atoms) to ask it for: the largest it was trained on when
+            its metadata records the training cells (``cell_atoms`` [min, max]; a perov_5
+            model saw only 5-atom cells), else the largest it was built for.
         has_energy_head: it predicts energies in eV/atom (the one rule of
             :mod:`dao_engine.models.energy_head`).
         num_layers, width, heads: the network's size.
@@ -46,6 +48,16 @@ class ModelInfo:
     energy_label: str = ""
 
 
+def trained_max_atoms(built_for: int, metadata: dict) -> int:
+    """The largest training cell recorded in ``metadata["cell_atoms"]`` (capped by the size
+    the network was built for), else ``built_for``; an unreadable record is ignored."""
+    try:
+        largest = int(metadata["cell_atoms"][1])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return built_for
+    return min(built_for, largest) if largest > 0 else built_for
+
+
 def describe(loaded: LoadedModel) -> ModelInfo:
     """The :class:`ModelInfo` of ``loaded``."""
     config = loaded.model.config
@@ -56,7 +68,7 @@ def describe(loaded: LoadedModel) -> ModelInfo:
         name=Path(loaded.path).name,
         kind=loaded.kind,
         step=int(loaded.step),
-        max_atoms=int(config.max_atoms),
+        max_atoms=trained_max_atoms(int(config.max_atoms), loaded.metadata or {}),
         has_energy_head=has_energy_head(loaded),
         num_layers=int(config.num_layers),
         width=int(config.width),

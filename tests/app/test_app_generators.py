@@ -31,8 +31,13 @@ def test_the_perovskite_generator_is_listed_read_and_requested(qtbot, form):
         combo.activated.emit(row)  # as when the user picks the entry
     assert blocker.args == [True]
     assert form.model.info.kind == "dao-g" and not form.model.info.has_energy
+    assert form.model.info.max_atoms == 5  # it was trained on 5-atom cells only
     form.formula.setText("SrTiO3")
-    assert Path(form.request().checkpoint).name == "dao-g-perov5-cpu.pt"
+    qtbot.waitUntil(lambda: form.z_box.count() > 0, timeout=10000)
+    sizes = [form.z_box.itemText(i) for i in range(form.z_box.count())]
+    assert sizes == ["Z = 1  (5 atoms)"]  # not the 20-atom cells it never saw
+    request = form.request()
+    assert Path(request.checkpoint).name == "dao-g-perov5-cpu.pt" and request.z == 1
 
 
 def test_only_titled_manifest_entries_other_than_the_default_are_offered(tmp_path, monkeypatch):

@@ -285,6 +285,23 @@ def test_ship_model_can_set_the_corrector_scale_the_model_recommends(tmp_path):
     assert model_step_lr(load_model(plain, "cpu").metadata) != 5e-7
 
 
+def test_model_info_offers_cells_up_to_the_largest_it_was_trained_on(tmp_path):
+    from dao_engine.api import model_info
+    from dao_engine.jobs.ship_model import ship
+    from dao_engine.models.info import trained_max_atoms
+
+    trainer = _trainer(total=2)
+    list(trainer.run(checkpoint_path=tmp_path / "train.pt"))
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "MODELS.json").write_text('{"models": {}}')
+    built_for = model_info(ship(tmp_path / "train.pt", "a.pt", [], "", None, models)).max_atoms
+    five = ship(tmp_path / "train.pt", "b.pt", [], "", None, models, cell_atoms=(5, 5))
+    assert model_info(five).max_atoms == 5 < built_for
+    assert trained_max_atoms(20, {"cell_atoms": [1, 500]}) == 20  # never above the network's
+    assert trained_max_atoms(20, {"cell_atoms": "garbled"}) == 20
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
