@@ -240,15 +240,21 @@ def test_curve_report_writes_plot_and_table(tmp_path):
     assert "| 400 | 25,600 |" in text and "6.5" in text and "| 300 |" not in text
 
 
-def test_ship_model_writes_fp16_copy_card_and_manifest_entry(tmp_path):
-    from dao_engine.jobs.ship_model import ship
-    from dao_engine.prediction import verify_shipped_model
-
-    trainer = _trainer(total=4)
+def _trained_and_models_folder(tmp_path: Path, steps: int) -> Path:
+    """A tiny training checkpoint at ``tmp_path/train.pt`` and an empty models folder."""
+    trainer = _trainer(total=steps)
     list(trainer.run(checkpoint_path=tmp_path / "train.pt"))
     models = tmp_path / "models"
     models.mkdir()
     (models / "MODELS.json").write_text('{"models": {}}')
+    return models
+
+
+def test_ship_model_writes_fp16_copy_card_and_manifest_entry(tmp_path):
+    from dao_engine.jobs.ship_model import ship
+    from dao_engine.prediction import verify_shipped_model
+
+    models = _trained_and_models_folder(tmp_path, steps=4)
     record = tmp_path / "eval.json"
     record.write_text(json.dumps({
         "dataset": "mp_20/test", "references": 1000, "subset": "random", "shots": 1,
@@ -274,11 +280,7 @@ def test_ship_model_can_set_the_corrector_scale_the_model_recommends(tmp_path):
     from dao_engine.models.loading import load_model
     from dao_engine.sampling.settings import model_step_lr
 
-    trainer = _trainer(total=2)
-    list(trainer.run(checkpoint_path=tmp_path / "train.pt"))
-    models = tmp_path / "models"
-    models.mkdir()
-    (models / "MODELS.json").write_text('{"models": {}}')
+    models = _trained_and_models_folder(tmp_path, steps=2)
     target = ship(tmp_path / "train.pt", "perov.pt", [], "", None, models, step_lr=5e-7)
     assert model_step_lr(load_model(target, "cpu").metadata) == 5e-7
     plain = ship(tmp_path / "train.pt", "plain.pt", [], "", None, models)
@@ -290,11 +292,7 @@ def test_model_info_offers_cells_up_to_the_largest_it_was_trained_on(tmp_path):
     from dao_engine.jobs.ship_model import ship
     from dao_engine.models.info import trained_max_atoms
 
-    trainer = _trainer(total=2)
-    list(trainer.run(checkpoint_path=tmp_path / "train.pt"))
-    models = tmp_path / "models"
-    models.mkdir()
-    (models / "MODELS.json").write_text('{"models": {}}')
+    models = _trained_and_models_folder(tmp_path, steps=2)
     built_for = model_info(ship(tmp_path / "train.pt", "a.pt", [], "", None, models)).max_atoms
     five = ship(tmp_path / "train.pt", "b.pt", [], "", None, models, cell_atoms=(5, 5))
     assert model_info(five).max_atoms == 5 < built_for
