@@ -100,7 +100,7 @@ class FormulaParser:
                 f"unexpected character '{char}' at position {self.pos + 1} "
                 "(element symbols start with a capital letter)"
             )
-        shown = f"'{_printable(char)}' (position {self.pos + 1})"
+        shown = f"'{printable_text(char)}' (position {self.pos + 1})"
         if char in _BRACKETS.values():
             what = f"{shown} closes no bracket"
         elif char in _SHELL_CHARACTERS:
@@ -108,7 +108,7 @@ class FormulaParser:
         else:
             what = f"{shown} is not allowed"
         return CompositionError(
-            f"'{_shown(self.text)}' is not a chemical formula: {what}; {_WHAT_TO_WRITE}"
+            f"'{shown_in_message(self.text)}' is not a chemical formula: {what}; {_WHAT_TO_WRITE}"
         )
 
     def _parse_count(self) -> int:
@@ -117,7 +117,7 @@ class FormulaParser:
             return 1
         self.pos = match.end()
         digits, _, decimals = match.group().partition(".")
-        where = f"'{_shown(match.group())}' after '{_shown(self.text[: match.start()].strip())}'"
+        where = f"'{shown_in_message(match.group())}' after '{shown_in_message(self.text[: match.start()].strip())}'"
         if decimals.strip("0"):
             raise self._error(
                 f"fractional amount {where} - {_DISORDERED}; give integer atom counts of "
@@ -142,10 +142,10 @@ class FormulaParser:
         return ""
 
     def _error(self, what: str) -> CompositionError:
-        return CompositionError(f"formula '{_shown(self.text)}': {what}")
+        return CompositionError(f"formula '{shown_in_message(self.text)}': {what}")
 
 
-def _printable(text: str) -> str:
+def printable_text(text: str) -> str:
     """``text`` with control characters (newlines, ANSI escapes, ...) written as ``\\xNN``."""
     return "".join(
         ch if ch.isprintable() else (f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
@@ -153,7 +153,7 @@ def _printable(text: str) -> str:
     )
 
 
-def _shown(text: str, limit: int = 60) -> str:
+def shown_in_message(text: str, limit: int = 60) -> str:
     """``text`` for a message: printable, and cut to ``limit`` characters with an ellipsis."""
-    text = _printable(text)
+    text = printable_text(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

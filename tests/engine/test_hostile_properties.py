@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from dao_engine import api
@@ -226,6 +226,7 @@ def test_dao_predict_refuses_a_bad_formula_with_one_line_and_writes_nothing(fold
 
 @fast(40)
 @given(text=FORMULA_TEXT.filter(lambda t: t.strip() and not Path(t).exists()))
+@example(text="/\x1b")  # found 2026-12-08: the missing-file message echoed the ESC
 def test_dao_tc_refuses_a_bad_formula_with_one_line(text):
     assume(not _is_formula(text))
     code, err = run_cli(["tc", "--generator", "/nonexistent.pt", "--", text])
