@@ -34,7 +34,7 @@ from dao_engine.validation import check_cell_size, check_device
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Where the models shipped with DAO Studio live (listed with their sha256 in MODELS.json).
 MODELS_DIR = PROJECT_ROOT / "resources" / "models"
-DEFAULT_MODEL_NAME = "dao-p-general-v3-cpu.pt"
+DEFAULT_MODEL_NAME = "dao-p-general-v4-cpu.pt"
 
 
 def default_model_path() -> Path:
