@@ -31,8 +31,12 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def one_line(exc: BaseException | str) -> str:
-    """The message on one line, without ANSI colour codes."""
-    return " ".join(re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", str(exc)).split())
+    """The message on one line, without ANSI colour codes; any other control character (a lone
+    ESC in a file name the user typed) is written as ``\\xNN``."""
+    from dao_engine.crystal.formula_parser import printable_text
+
+    text = re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", str(exc))
+    return " ".join(printable_text(word) for word in text.split())
 
 
 def progress_bar(label: str, done: int, total: int, eta: float) -> None:

@@ -31,7 +31,6 @@ def structure_target(target: str) -> Path | None:
     the formula parser, for anything else that is no formula (shell characters, ...).
     """
     from dao_engine.crystal.composition import parse_formula
-    from dao_engine.crystal.formula_parser import printable_text
 
     path = Path(target)
     try:
@@ -40,8 +39,7 @@ def structure_target(target: str) -> Path | None:
         is_dir = exists = False
     if is_dir:
         raise StructureParseError(
-            f"'{printable_text(target)}' is a directory, not a structure file; give one CIF, "
-            "POSCAR or XYZ "
+            f"'{target}' is a directory, not a structure file; give one CIF, POSCAR or XYZ "
             "file, or a formula such as NaCl"
         )
     if exists:
@@ -52,8 +50,7 @@ def structure_target(target: str) -> Path | None:
         if not _looks_like_path(target):
             raise
         raise StructureParseError(
-            f"no such file: '{printable_text(target)}'; give an existing CIF, POSCAR or XYZ "
-            "file, or a formula "
+            f"no such file: '{target}'; give an existing CIF, POSCAR or XYZ file, or a formula "
             "such as NaCl"
         ) from None
     return None

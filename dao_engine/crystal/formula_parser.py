@@ -108,7 +108,7 @@ class FormulaParser:
         else:
             what = f"{shown} is not allowed"
         return CompositionError(
-            f"'{shown_in_message(self.text)}' is not a chemical formula: {what}; {_WHAT_TO_WRITE}"
+            f"'{_shown(self.text)}' is not a chemical formula: {what}; {_WHAT_TO_WRITE}"
         )
 
     def _parse_count(self) -> int:
@@ -117,7 +117,7 @@ class FormulaParser:
             return 1
         self.pos = match.end()
         digits, _, decimals = match.group().partition(".")
-        where = f"'{shown_in_message(match.group())}' after '{shown_in_message(self.text[: match.start()].strip())}'"
+        where = f"'{_shown(match.group())}' after '{_shown(self.text[: match.start()].strip())}'"
         if decimals.strip("0"):
             raise self._error(
                 f"fractional amount {where} - {_DISORDERED}; give integer atom counts of "
@@ -142,7 +142,7 @@ class FormulaParser:
         return ""
 
     def _error(self, what: str) -> CompositionError:
-        return CompositionError(f"formula '{shown_in_message(self.text)}': {what}")
+        return CompositionError(f"formula '{_shown(self.text)}': {what}")
 
 
 def printable_text(text: str) -> str:
@@ -153,7 +153,7 @@ def printable_text(text: str) -> str:
     )
 
 
-def shown_in_message(text: str, limit: int = 60) -> str:
+def _shown(text: str, limit: int = 60) -> str:
     """``text`` for a message: printable, and cut to ``limit`` characters with an ellipsis."""
     text = printable_text(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -84,10 +84,11 @@ def ship(
     records the (smallest, largest) training cell of a checkpoint made before 'dao train'
     recorded it (the app offers cells up to the largest)."""
     ckpt = load_checkpoint(training)
-    if step_lr is not None:
-        ckpt["metadata"] = {**(ckpt.get("metadata") or {}), "step_lr": step_lr}
-    if cell_atoms is not None:
-        ckpt["metadata"] = {**(ckpt.get("metadata") or {}), "cell_atoms": list(cell_atoms)}
+    overrides = {"step_lr": step_lr, "cell_atoms": list(cell_atoms) if cell_atoms else None}
+    ckpt["metadata"] = {
+        **(ckpt.get("metadata") or {}),
+        **{k: v for k, v in overrides.items() if v is not None},
+    }
     target = models_dir / name
     if not card_only:
         save_checkpoint(target, inference_payload(ckpt))
